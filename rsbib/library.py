@@ -1,0 +1,431 @@
+"""library.db: schema, atomic writes, one work per paper, stable keys.
+
+sqlite-utils does the table work. Every write of a sync goes through
+`db.atomic()` (in sqlite-utils 4 `with db.conn:` is not atomic), so a failed
+or killed run leaves the file as it was after its last whole batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from . import citekeys
+from .awesome import CiteBlock, ParsedList, Row
+from .identifiers import normalize_arxiv_id, publication_doi, read_link
+from .records import Author, WorkRecord
+
+SCHEMA_VERSION = 1
+STATUSES = ("resolved", "unresolved", "ambiguous", "failed", "not-a-paper")
+# Statuses whose answer is final until the row changes or --refresh is given.
+SETTLED = ("resolved", "ambiguous", "not-a-paper")
+
+WORK_COLUMNS = {
+    "id": int, "citekey": str, "doi": str, "arxiv_id": str, "title": str, "authors": str,
+    "year": int, "month": int, "venue": str, "type": str, "volume": str, "issue": str,
+    "pages": str, "publisher": str, "url": str, "abstract": str, "arxiv_title": str,
+    "arxiv_year": int, "primary_class": str, "journal_ref": str, "title_en": str,
+    "venue_source": str, "key_source": str, "created_run": int, "updated_run": int,
+}
+ENTRY_COLUMNS = {
+    "id": int, "row_key": str, "category": str, "line": int, "abbreviation": str,
+    "title": str, "publication": str, "venue_label": str, "label_year": int,
+    "paper_url": str, "code_url": str, "extra": str, "link_kind": str,
+    "link_arxiv_id": str, "link_doi": str, "fingerprint": str, "work_id": int,
+    "status": str, "method": str, "score": float, "note": str, "candidates": str,
+    "citekey": str, "resolved_run": int,
+}
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class Outcome:
+    """What resolution decided for one entry."""
+
+    entry_id: int
+    status: str
+    work: WorkRecord | None = None
+    method: str | None = None
+    score: float | None = None
+    note: str | None = None
+    candidates: list[dict] | None = None
+
+
+class LibraryError(Exception):
+    """library.db cannot be opened or is not an rsbib library."""
+
+
+class Library:
+    """library.db opened for reading and writing."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            self.db = sqlite_utils.Database(self.path)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            self._migrate()
+        except Exception as exc:  # sqlite3.DatabaseError and friends
+            raise LibraryError(f"{self.path}: cannot open as a library ({exc})") from exc
+
+    # -- schema -----------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise LibraryError(f"made by a newer rsbib (schema {version} > {SCHEMA_VERSION})")
+        if version == SCHEMA_VERSION:
+            return
+        if version == 0 and self.db.table_names():
+            raise LibraryError("is a SQLite file but not an rsbib library")
+        with self.db.atomic():
+            self._create_schema()
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self.db.enable_wal()
+
+    def _create_schema(self) -> None:
+        db = self.db
+        db["sync_runs"].create({
+            "id": int, "started_at": str, "finished_at": str, "source": str,
+            "source_sha256": str, "rsbib_version": str, "arxiv_url": str,
+            "crossref_url": str, "offline": int, "refresh": int, "rows": int,
+            "resolved": int, "ambiguous": int, "unresolved": int, "failed": int,
+            "not_a_paper": int, "requests_arxiv": int, "requests_crossref": int,
+            "exit_code": int,
+        }, pk="id")
+        db["categories"].create({"slug": str, "heading": str, "position": int}, pk="slug")
+        db["works"].create(WORK_COLUMNS, pk="id", not_null={"title"},
+                           foreign_keys=[("created_run", "sync_runs", "id"),
+                                         ("updated_run", "sync_runs", "id")])
+        for column in ("doi", "arxiv_id", "citekey"):
+            db["works"].create_index([column], unique=True)
+        db["authors"].create({"id": int, "name": str, "family": str, "given": str},
+                             pk="id", not_null={"name"})
+        db["authors"].create_index(["name"], unique=True)
+        db["work_authors"].create(
+            {"work_id": int, "position": int, "author_id": int},
+            pk=("work_id", "position"),
+            foreign_keys=[("work_id", "works", "id"), ("author_id", "authors", "id")])
+        db["work_authors"].create_index(["author_id"])
+        db["entries"].create(ENTRY_COLUMNS, pk="id", not_null={"row_key", "category", "title"},
+                             foreign_keys=[("category", "categories", "slug"),
+                                           ("work_id", "works", "id"),
+                                           ("resolved_run", "sync_runs", "id")])
+        db["entries"].create_index(["row_key"], unique=True)
+        db["entries"].create_index(["work_id"])
+        db["entries"].create_index(["status"])
+        db["cite_blocks"].create({"key": str, "entry_type": str, "fields": str, "line": int,
+                                  "raw": str, "work_id": int}, pk="key",
+                                 foreign_keys=[("work_id", "works", "id")])
+        db["responses"].create({"id": int, "run_id": int, "service": str, "url": str,
+                                "status": int, "headers": str, "body": str,
+                                "elapsed_ms": int, "fetched_at": str}, pk="id",
+                               foreign_keys=[("run_id", "sync_runs", "id")])
+        db["responses"].create_index(["url"])
+        db["works"].enable_fts(["title", "authors", "venue", "abstract"], create_triggers=True)
+        db["entries"].enable_fts(["title", "abbreviation", "publication", "note"],
+                                 create_triggers=True)
+
+    # -- runs and raw responses ---------------------------------------------------
+
+    def start_run(self, **details) -> int:
+        with self.db.atomic():
+            table = self.db["sync_runs"]
+            table.insert({"started_at": now(), **details})
+            return table.last_pk
+
+    def finish_run(self, run_id: int, **details) -> None:
+        with self.db.atomic():
+            self.db["sync_runs"].update(run_id, {"finished_at": now(), **details})
+
+    def record_response(self, run_id: int | None, service: str, url: str, status: int,
+                        headers: dict, body: str, elapsed_ms: int) -> None:
+        """Keep a raw API answer with its request, status and time."""
+        with self.db.atomic():
+            self.db["responses"].insert({
+                "run_id": run_id, "service": service, "url": url, "status": status,
+                "headers": json.dumps(headers), "body": body, "elapsed_ms": elapsed_ms,
+                "fetched_at": now(),
+            })
+
+    # -- the list ---------------------------------------------------------------
+
+    def store_list(self, parsed: ParsedList) -> None:
+        """Write categories, entries and cite blocks of the list, keeping resolutions.
+
+        An entry whose row is unchanged keeps its work and status; a changed row
+        is marked for resolution again; rows gone from the list are removed.
+        """
+        with self.db.atomic():
+            for cat in parsed.categories:
+                self.db["categories"].upsert(
+                    {"slug": cat.slug, "heading": cat.heading, "position": cat.position}, pk="slug")
+            existing = {r["row_key"]: r for r in self.db["entries"].rows}
+            seen = set()
+            for row, key in zip(parsed.rows, row_keys(parsed.rows)):
+                seen.add(key)
+                record = entry_record(row, key)
+                old = existing.get(key)
+                if old is None:
+                    self.db["entries"].insert({**record, "status": "unresolved"})
+                elif old["fingerprint"] != record["fingerprint"]:
+                    self.db["entries"].update(old["id"], {
+                        **record, "status": "unresolved", "work_id": None, "method": None,
+                        "score": None, "note": "row changed in the list", "candidates": None})
+                else:
+                    self.db["entries"].update(old["id"], record)
+            for key, old in existing.items():
+                if key not in seen:
+                    self.db["entries"].delete(old["id"])
+            used = {c.slug for c in parsed.categories}
+            for slug in list(self.db["categories"].pks):
+                if slug not in used and not self.db["entries"].count_where("category = ?", [slug]):
+                    self.db["categories"].delete(slug)
+            self.db["cite_blocks"].delete_where()
+            for block in parsed.cite_blocks:
+                self.db["cite_blocks"].insert({
+                    "key": block.key, "entry_type": block.entry_type,
+                    "fields": json.dumps(block.fields, ensure_ascii=False),
+                    "line": block.line, "raw": block.raw}, replace=True)
+
+    def entries_to_resolve(self, refresh: bool = False) -> list[dict]:
+        """Entries with no settled answer yet (all of them with `refresh`)."""
+        if refresh:
+            return list(self.db["entries"].rows_where(order_by="id"))
+        marks = ",".join("?" * len(SETTLED))
+        return list(self.db["entries"].rows_where(f"status not in ({marks})", SETTLED,
+                                                  order_by="id"))
+
+    def cite_blocks(self) -> list[CiteBlock]:
+        return [CiteBlock(r["key"], r["entry_type"], json.loads(r["fields"]), r["line"], r["raw"])
+                for r in self.db["cite_blocks"].rows]
+
+    # -- resolution results ---------------------------------------------------------
+
+    def save_outcomes(self, outcomes: Iterable[Outcome], run_id: int) -> None:
+        """Store one batch of decisions atomically: works merged, entries pointed at them."""
+        with self.db.atomic():
+            for outcome in outcomes:
+                work_id = self.upsert_work(outcome.work, run_id) if outcome.work else None
+                self.db["entries"].update(outcome.entry_id, {
+                    "status": outcome.status, "work_id": work_id, "method": outcome.method,
+                    "score": outcome.score, "note": outcome.note,
+                    "candidates": json.dumps(outcome.candidates, ensure_ascii=False)
+                    if outcome.candidates else None,
+                    "resolved_run": run_id})
+            self.assign_keys()
+
+    def find_works(self, doi: str | None, arxiv_id: str | None) -> list[dict]:
+        """Works that hold this DOI or this arXiv id (two when a merge is due)."""
+        found: dict[int, dict] = {}
+        for column, value in (("doi", doi), ("arxiv_id", arxiv_id)):
+            if value:
+                for row in self.db["works"].rows_where(f"{column} = ?", [value]):
+                    found[row["id"]] = row
+        return sorted(found.values(), key=lambda r: r["id"])
+
+    def upsert_work(self, record: WorkRecord, run_id: int) -> int:
+        """Insert or update the one work for this paper; merge works that turn out to be one."""
+        matches = self.find_works(record.doi, record.arxiv_id)
+        values = {k: v for k, v in record.to_dict().items() if k in WORK_COLUMNS}
+        values["authors"] = " and ".join(a.name for a in record.authors) or None
+        values["updated_run"] = run_id
+        if not matches:
+            self.db["works"].insert({**values, "created_run": run_id})
+            work_id = self.db["works"].last_pk
+        else:
+            keep, *others = matches
+            work_id = keep["id"]
+            for other in others:
+                self._merge_work(into=work_id, other=other)
+            merged = {k: (v if v is not None else keep.get(k)) for k, v in values.items()}
+            self.db["works"].update(work_id, merged)
+        self._set_authors(work_id, record.authors)
+        return work_id
+
+    def _merge_work(self, into: int, other: dict) -> None:
+        """Fold `other` into work `into`: its entries follow, its key is not lost."""
+        self.db.execute("UPDATE entries SET work_id = ? WHERE work_id = ?", [into, other["id"]])
+        self.db.execute("UPDATE cite_blocks SET work_id = ? WHERE work_id = ?", [into, other["id"]])
+        self.db.execute("DELETE FROM work_authors WHERE work_id = ?", [other["id"]])
+        self.db["works"].delete(other["id"])
+        keep = self.db["works"].get(into)
+        if other.get("citekey") and (other["id"] < into or not keep.get("citekey")):
+            self.db["works"].update(into, {"citekey": other["citekey"],
+                                           "key_source": other.get("key_source")})
+
+    def _set_authors(self, work_id: int, authors: list[Author]) -> None:
+        if not authors:
+            return
+        self.db.execute("DELETE FROM work_authors WHERE work_id = ?", [work_id])
+        for position, author in enumerate(authors, 1):
+            author_id = self.db["authors"].lookup(
+                {"name": author.name}, {"family": author.family, "given": author.given})
+            self.db["work_authors"].insert(
+                {"work_id": work_id, "position": position, "author_id": author_id})
+
+    # -- keys ---------------------------------------------------------------------
+
+    def taken_keys(self) -> set[str]:
+        keys = {r[0] for r in self.db.execute("SELECT citekey FROM works WHERE citekey IS NOT NULL")}
+        keys |= {r[0] for r in self.db.execute(
+            "SELECT citekey FROM entries WHERE citekey IS NOT NULL AND work_id IS NULL")}
+        return keys
+
+    def assign_keys(self, inherit: bool = True) -> None:
+        """Give every work without a key one; cite blocks of the list pin theirs.
+
+        A key once given is never changed here; only `rekey` regenerates.
+        """
+        self._pin_cite_block_keys()
+        taken = self.taken_keys()
+        for work in self.db["works"].rows_where("citekey IS NULL", order_by="id"):
+            inherited = self._entry_key_for(work["id"]) if inherit else None
+            key = inherited or citekeys.unique_key(self._base_key(work), taken)
+            taken.add(key)
+            self.db["works"].update(work["id"], {
+                "citekey": key, "key_source": "entry" if inherited else "generated"})
+        for entry in self.db["entries"].rows_where(
+                "work_id IS NULL AND citekey IS NULL", order_by="id"):
+            key = citekeys.unique_key(entry_base_key(entry), taken)
+            taken.add(key)
+            self.db["entries"].update(entry["id"], {"citekey": key})
+
+    def _entry_key_for(self, work_id: int) -> str | None:
+        """A key given earlier to an unresolved row that now resolved to this work."""
+        for entry in self.db["entries"].rows_where("work_id = ? AND citekey IS NOT NULL",
+                                                   [work_id], order_by="id"):
+            clash = self.db.execute("SELECT 1 FROM works WHERE citekey = ? COLLATE NOCASE",
+                                    [entry["citekey"]]).fetchone()
+            if not clash:
+                return entry["citekey"]
+        return None
+
+    def _base_key(self, work: dict) -> str:
+        first = self.db.execute(
+            "SELECT a.family FROM work_authors wa JOIN authors a ON a.id = wa.author_id "
+            "WHERE wa.work_id = ? ORDER BY wa.position LIMIT 1", [work["id"]]).fetchone()
+        title = work["title_en"] or work["title"]
+        return citekeys.base_key(first[0] if first else None, work["year"], title)
+
+    def _pin_cite_block_keys(self) -> None:
+        """A cite block written in the list names its paper's key; only a user's key outranks it."""
+        for block in self.cite_blocks():
+            work = self.work_for_cite_block(block)
+            if work is None:
+                continue
+            self.db["cite_blocks"].update(block.key, {"work_id": work["id"]})
+            if work.get("key_source") == "user" or work.get("citekey") == block.key:
+                continue
+            self.db.execute("UPDATE works SET citekey = NULL, key_source = NULL "
+                            "WHERE citekey = ? COLLATE NOCASE", [block.key])
+            self.db["works"].update(work["id"], {"citekey": block.key, "key_source": "cite-block"})
+
+    def work_for_cite_block(self, block: CiteBlock) -> dict | None:
+        arxiv_id = normalize_arxiv_id(block.fields.get("eprint", "")) if block.fields.get(
+            "eprint") else None
+        doi = publication_doi(block.fields.get("doi"))
+        found = self.find_works(doi, arxiv_id)
+        return found[0] if found else None
+
+    def rekey(self) -> int:
+        """Regenerate every generated key from current metadata; pinned keys stay.
+
+        Returns how many keys changed.
+        """
+        with self.db.atomic():
+            before = dict(self.db.execute("SELECT id, citekey FROM works"))
+            self.db.execute("UPDATE works SET citekey = NULL WHERE key_source != 'cite-block' "
+                            "AND key_source != 'user'")
+            self.db.execute("UPDATE entries SET citekey = NULL")
+            self.assign_keys(inherit=False)
+            after = dict(self.db.execute("SELECT id, citekey FROM works"))
+            return sum(1 for i, key in after.items() if before.get(i) != key)
+
+    # -- reading ------------------------------------------------------------------
+
+    def status_counts(self) -> dict:
+        """Rows per category and status, plus totals."""
+        counts: dict[str, dict[str, int]] = {}
+        for cat in self.db["categories"].rows_where(order_by="position"):
+            counts[cat["slug"]] = {s: 0 for s in STATUSES}
+        for slug, status, n in self.db.execute(
+                "SELECT category, status, count(*) FROM entries GROUP BY category, status"):
+            counts.setdefault(slug, {s: 0 for s in STATUSES})[status] = n
+        totals = {s: sum(c[s] for c in counts.values()) for s in STATUSES}
+        works = self.db["works"].count
+        return {
+            "rows": sum(totals.values()),
+            "works": works,
+            "totals": totals,
+            "categories": {slug: {"rows": sum(c.values()), **c} for slug, c in counts.items()},
+        }
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the main file so the file alone is the whole library."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        self.checkpoint()
+        self.db.close()
+
+
+@contextmanager
+def open_library(path: str | Path) -> Iterator[Library]:
+    library = Library(path)
+    try:
+        yield library
+    finally:
+        library.close()
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.casefold()).strip()
+
+
+def row_keys(rows: list[Row]) -> list[str]:
+    """A stable identity per row: table, title and link, plus a counter for exact repeats."""
+    seen: dict[str, int] = {}
+    keys = []
+    for row in rows:
+        digest = hashlib.sha1(
+            f"{row.category}\n{_norm(row.title)}\n{row.paper_url or ''}".encode()).hexdigest()[:16]
+        seen[digest] = seen.get(digest, 0) + 1
+        keys.append(digest if seen[digest] == 1 else f"{digest}-{seen[digest]}")
+    return keys
+
+
+def entry_record(row: Row, key: str) -> dict:
+    """The columns of `entries` that come from the list itself."""
+    link = read_link(row.paper_url)
+    fingerprint = hashlib.sha1(json.dumps(
+        [row.title, row.paper_url, row.publication], ensure_ascii=False).encode()).hexdigest()[:16]
+    return {
+        "row_key": key, "category": row.category, "line": row.line,
+        "abbreviation": row.abbreviation, "title": row.title, "publication": row.publication,
+        "venue_label": row.venue_label, "label_year": row.label_year,
+        "paper_url": row.paper_url, "code_url": row.code_url,
+        "extra": json.dumps(row.extra, ensure_ascii=False) if row.extra else None,
+        "link_kind": link.kind if link else None,
+        "link_arxiv_id": link.arxiv_id if link else None,
+        "link_doi": link.doi if link else None,
+        "fingerprint": fingerprint,
+    }
+
+
+def entry_base_key(entry: dict) -> str:
+    """Key for a row with no work: its abbreviation (or first title word) and label year."""
+    word = citekeys.ascii_word(entry["abbreviation"] or "") or citekeys.first_significant_word(
+        entry["title"])
+    return f"{word}{entry['label_year'] or ''}"

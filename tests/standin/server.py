@@ -1,0 +1,258 @@
+"""A local HTTP stand-in for the arXiv API and the Crossref REST API.
+
+It answers on 127.0.0.1 in the services' real formats from a Corpus, counts
+requests per service, can add latency, and can inject faults. rsbib is
+pointed at it only through RSBIB_ARXIV_URL and RSBIB_CROSSREF_URL.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from . import formats
+from .corpus import Corpus
+
+_ID_OK = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
+
+
+@dataclass
+class Fault:
+    """One injected misbehaviour, applied to the next `times` matching requests.
+
+    kind: status (answer `status` with `headers`), slow (sleep `seconds` first),
+    drop (close the connection without answering), truncate (cut the body in
+    half), malformed (200 with a body that is not the format), empty (arXiv: an
+    empty feed), error-entry (arXiv: 200 with an error entry).
+    """
+
+    service: str  # arxiv | crossref
+    kind: str
+    times: int = 1
+    status: int = 503
+    headers: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    path_contains: str | None = None
+
+
+@dataclass
+class Hit:
+    service: str
+    path: str
+    headers: dict
+    at: float
+
+
+def _words(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.findall(r"[a-z0-9]+", text)
+
+
+class StandIn:
+    """Start with `with StandIn() as s:`; `s.env` holds the two base URLs."""
+
+    def __init__(self, corpus: Corpus | None = None, latency: float = 0.0,
+                 port: int = 0, host: str = "127.0.0.1"):
+        self.corpus = corpus or Corpus.from_snapshot()
+        self.latency = latency
+        self.faults: list[Fault] = []
+        self.hits: list[Hit] = []
+        self.lock = threading.Lock()
+        handler = type("Handler", (_Handler,), {"standin": self})
+        self.server = ThreadingHTTPServer((host, port), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"RSBIB_ARXIV_URL": f"{self.url}/api/query",
+                "RSBIB_CROSSREF_URL": self.url,
+                "RSBIB_ARXIV_DELAY": "0"}
+
+    def counts(self) -> Counter:
+        with self.lock:
+            return Counter(h.service for h in self.hits)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.hits.clear()
+            self.faults.clear()
+
+    def inject(self, *faults: Fault) -> None:
+        with self.lock:
+            self.faults.extend(faults)
+
+    def start(self) -> "StandIn":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> "StandIn":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _take_fault(self, service: str, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.service == service and fault.times > 0 and (
+                        fault.path_contains is None or fault.path_contains in unquote(path)):
+                    fault.times -= 1
+                    return fault
+        return None
+
+    # -- arXiv ------------------------------------------------------------------
+
+    def arxiv_answer(self, params: dict[str, str]) -> tuple[int, str]:
+        id_list = [i for i in params.get("id_list", "").split(",") if i]
+        query = params.get("search_query", "")
+        start = int(params.get("start", 0) or 0)
+        per_page = int(params.get("max_results", 10) or 10)
+        echo = f"search_query={query}&id_list={','.join(id_list)}&start={start}&max_results={per_page}"
+        for raw in id_list:
+            if not _ID_OK.match(raw):
+                return 400, formats.atom_error(f"incorrect id format for {raw}",
+                                               f"incorrect_id_format_for_{raw}")
+        if id_list:
+            found = [self.corpus.arxiv[i.split("v")[0] if "/" not in i else re.sub(r"v\d+$", "", i)]
+                     for i in id_list
+                     if (i.split("v")[0] if "/" not in i else re.sub(r"v\d+$", "", i))
+                     in self.corpus.arxiv]
+        else:
+            found = self.arxiv_search(query)
+        page = found[start:start + per_page]
+        return 200, formats.atom_feed(echo, page, len(found), start, per_page)
+
+    def arxiv_search(self, query: str) -> list:
+        """Clauses joined by OR; a clause matches when all its words are in the title."""
+        clauses = [c for c in re.split(r"\s+OR\s+", query) if c.strip()]
+        scored = {}
+        for clause in clauses:
+            words = set(_words(re.sub(r"\b(ti|all|abs|au):", " ", clause)))
+            words -= {"and", "andnot"}
+            if not words:
+                continue
+            for paper in self.corpus.arxiv.values():
+                title = set(_words(paper.title))
+                if words <= title:
+                    score = len(words) / len(title | words)
+                    scored[paper.arxiv_id] = max(score, scored.get(paper.arxiv_id, 0))
+        ranked = sorted(scored, key=lambda i: -scored[i])
+        return [self.corpus.arxiv[i] for i in ranked]
+
+    # -- Crossref -----------------------------------------------------------------
+
+    def crossref_answer(self, path: str, params: dict[str, str]) -> tuple[int, str, str]:
+        if path.startswith("/works/"):
+            doi = unquote(path[len("/works/"):]).lower()
+            work = self.corpus.crossref.get(doi)
+            if work is None:
+                return 404, "Resource not found.", "text/plain"
+            return 200, formats.crossref_work(work), "application/json"
+        if path.rstrip("/") != "/works":
+            return 404, "Resource not found.", "text/plain"
+        rows = int(params.get("rows", 20) or 20)
+        filters = [f.split(":", 1) for f in params.get("filter", "").split(",") if ":" in f]
+        works = list(self.corpus.crossref.values())
+        dois = {v.lower() for k, v in filters if k == "doi"}
+        if dois:
+            works = [w for w in works if w.doi.lower() in dois]
+        for key, value in filters:
+            if key == "type":
+                works = [w for w in works if w.type == value]
+            elif key == "from-pub-date":
+                works = [w for w in works if w.year and w.year >= int(value[:4])]
+            elif key == "until-pub-date":
+                works = [w for w in works if w.year and w.year <= int(value[:4])]
+        terms = params.get("query.bibliographic") or params.get("query.title") or params.get("query")
+        if terms:
+            wanted = set(_words(terms))
+            scored = []
+            for w in works:
+                title = _words(w.title)
+                overlap = len(wanted & set(title))
+                if overlap:
+                    scored.append((overlap * 10.0 / (1 + abs(len(title) - len(wanted)) ** 0.5), w))
+            scored.sort(key=lambda s: -s[0])
+            items = [formats.crossref_item(w, round(s, 3)) for s, w in scored[:rows]]
+            return 200, formats.crossref_list(items, len(scored), rows, terms), "application/json"
+        items = [formats.crossref_item(w) for w in works[:rows]]
+        return 200, formats.crossref_list(items, len(works), rows, None), "application/json"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    standin: StandIn
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+        s = self.standin
+        parts = urlsplit(self.path)
+        params = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        service = "arxiv" if parts.path.startswith("/api/query") else "crossref"
+        with s.lock:
+            s.hits.append(Hit(service, self.path, dict(self.headers), time.monotonic()))
+        if s.latency:
+            time.sleep(s.latency)
+        fault = s._take_fault(service, self.path)
+        if fault and fault.kind == "slow":
+            time.sleep(fault.seconds)
+            fault = None
+        if fault and fault.kind == "drop":
+            self.close_connection = True
+            self.connection.close()
+            return
+        if fault and fault.kind == "status":
+            body = ('{"status":"error","message-type":"error","message":"injected"}'
+                    if service == "crossref" and fault.status >= 500 else "Service unavailable")
+            ctype = "application/json" if body.startswith("{") else "text/plain"
+            return self._send(fault.status, body, ctype, fault.headers)
+        if service == "arxiv":
+            status, body = s.arxiv_answer(params)
+            ctype = "application/atom+xml; charset=UTF-8"
+            if fault and fault.kind == "empty":
+                body = formats.atom_feed("", [], 0, 0, 0)
+            elif fault and fault.kind == "error-entry":
+                body = formats.atom_error("internal error, please retry", "internal_error")
+        else:
+            status, body, ctype = s.crossref_answer(parts.path, params)
+        if fault and fault.kind == "truncate":
+            body = body[: len(body) // 2]
+        elif fault and fault.kind == "malformed":
+            body = "<html><body>Service Temporarily Unavailable</body></html>"
+            ctype = "text/html" if service == "arxiv" else "application/json"
+        headers = {}
+        if service == "crossref":
+            polite = "mailto:" in (self.headers.get("User-Agent") or "") or "mailto" in params
+            headers = {"x-rate-limit-limit": "10" if polite else "5",
+                       "x-rate-limit-interval": "1s",
+                       "x-concurrency-limit": "5" if polite else "1",
+                       "x-api-pool": "polite" if polite else "public"}
+        self._send(status, body, ctype, headers)
+
+    def _send(self, status: int, body: str, ctype: str, headers: dict) -> None:
+        data = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, str(value))
+        self.end_headers()
+        self.wfile.write(data)
