@@ -149,15 +149,13 @@ class Library:
         with self.db.atomic():
             self.db["sync_runs"].update(run_id, {"finished_at": now(), **details})
 
-    def record_response(self, run_id: int | None, service: str, url: str, status: int,
-                        headers: dict, body: str, elapsed_ms: int) -> None:
-        """Keep a raw API answer with its request, status and time."""
-        with self.db.atomic():
-            self.db["responses"].insert({
-                "run_id": run_id, "service": service, "url": url, "status": status,
-                "headers": json.dumps(headers), "body": body, "elapsed_ms": elapsed_ms,
-                "fetched_at": now(),
-            })
+    def _store_responses(self, run_id: int, responses: Iterable[tuple]) -> None:
+        """Keep raw API answers with their request, status and time."""
+        self.db["responses"].insert_all(
+            {"run_id": run_id, "service": service, "url": url, "status": status,
+             "headers": json.dumps(headers), "body": body, "elapsed_ms": elapsed_ms,
+             "fetched_at": now()}
+            for service, url, status, headers, body, elapsed_ms in responses)
 
     # -- the list ---------------------------------------------------------------
 
@@ -189,7 +187,7 @@ class Library:
                 if key not in seen:
                     self.db["entries"].delete(old["id"])
             used = {c.slug for c in parsed.categories}
-            for slug in list(self.db["categories"].pks):
+            for slug in [r["slug"] for r in self.db["categories"].rows]:
                 if slug not in used and not self.db["entries"].count_where("category = ?", [slug]):
                     self.db["categories"].delete(slug)
             self.db["cite_blocks"].delete_where()
@@ -207,15 +205,28 @@ class Library:
         return list(self.db["entries"].rows_where(f"status not in ({marks})", SETTLED,
                                                   order_by="id"))
 
+    def mark_not_looked_up(self, entry_ids: list[int], note: str) -> None:
+        with self.db.atomic():
+            for entry_id in entry_ids:
+                self.db["entries"].update(entry_id, {"note": note})
+
+    def needs_attention(self) -> list[dict]:
+        """Rows a person should look at: failed and ambiguous, in list order."""
+        return list(self.db.query(
+            "SELECT id, category, line, abbreviation, title, status, note FROM entries "
+            "WHERE status IN ('failed', 'ambiguous') ORDER BY line"))
+
     def cite_blocks(self) -> list[CiteBlock]:
         return [CiteBlock(r["key"], r["entry_type"], json.loads(r["fields"]), r["line"], r["raw"])
                 for r in self.db["cite_blocks"].rows]
 
     # -- resolution results ---------------------------------------------------------
 
-    def save_outcomes(self, outcomes: Iterable[Outcome], run_id: int) -> None:
-        """Store one batch of decisions atomically: works merged, entries pointed at them."""
+    def save_outcomes(self, outcomes: Iterable[Outcome], run_id: int,
+                      responses: Iterable[tuple] = ()) -> None:
+        """Store one batch atomically: raw answers, works merged, entries pointed at them, keys."""
         with self.db.atomic():
+            self._store_responses(run_id, responses)
             for outcome in outcomes:
                 work_id = self.upsert_work(outcome.work, run_id) if outcome.work else None
                 self.db["entries"].update(outcome.entry_id, {
@@ -242,8 +253,7 @@ class Library:
         values["authors"] = " and ".join(a.name for a in record.authors) or None
         values["updated_run"] = run_id
         if not matches:
-            self.db["works"].insert({**values, "created_run": run_id})
-            work_id = self.db["works"].last_pk
+            work_id = self.db["works"].insert({**values, "created_run": run_id}).last_pk
         else:
             keep, *others = matches
             work_id = keep["id"]
@@ -286,6 +296,9 @@ class Library:
     def assign_keys(self, inherit: bool = True) -> None:
         """Give every work without a key one; cite blocks of the list pin theirs.
 
+        A work that a row with a key (given while it was unresolved) now points
+        at inherits that key, so what was cited before still compiles.
+
         A key once given is never changed here; only `rekey` regenerates.
         """
         self._pin_cite_block_keys()
@@ -296,11 +309,16 @@ class Library:
             taken.add(key)
             self.db["works"].update(work["id"], {
                 "citekey": key, "key_source": "entry" if inherited else "generated"})
-        for entry in self.db["entries"].rows_where(
-                "work_id IS NULL AND citekey IS NULL", order_by="id"):
-            key = citekeys.unique_key(entry_base_key(entry), taken)
-            taken.add(key)
-            self.db["entries"].update(entry["id"], {"citekey": key})
+
+    def key_unresolved_rows(self) -> None:
+        """Rows left without a work get a key too, so they can be cited (and keep it)."""
+        with self.db.atomic():
+            taken = self.taken_keys()
+            for entry in self.db["entries"].rows_where(
+                    "work_id IS NULL AND citekey IS NULL", order_by="id"):
+                key = citekeys.unique_key(entry_base_key(entry), taken)
+                taken.add(key)
+                self.db["entries"].update(entry["id"], {"citekey": key})
 
     def _entry_key_for(self, work_id: int) -> str | None:
         """A key given earlier to an unresolved row that now resolved to this work."""
@@ -350,6 +368,7 @@ class Library:
                             "AND key_source != 'user'")
             self.db.execute("UPDATE entries SET citekey = NULL")
             self.assign_keys(inherit=False)
+            self.key_unresolved_rows()
             after = dict(self.db.execute("SELECT id, citekey FROM works"))
             return sum(1 for i, key in after.items() if before.get(i) != key)
 

@@ -1,0 +1,169 @@
+"""The `rsbib` command: click options in, library calls, text out.
+
+Data goes to stdout, messages to stderr. Exit codes: 0 all good; 1 the run
+finished but some rows failed or are ambiguous; 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+
+import click
+
+from . import __version__
+from .awesome import SourceError
+from .library import STATUSES, Library, LibraryError
+
+db_option = click.option(
+    "--db", "db_path", default="library.db", show_default=True, metavar="PATH",
+    type=click.Path(dir_okay=False), help="The library file.")
+
+
+def fail(message: str) -> None:
+    """A usage or input error: one line on stderr, exit 2."""
+    click.echo(f"rsbib: {message}", err=True)
+    sys.exit(2)
+
+
+@contextmanager
+def opened(db_path: str, must_exist: bool = False):
+    import os
+
+    if must_exist and not os.path.exists(db_path):
+        fail(f"{db_path}: no such library (run `rsbib sync --db {db_path}` first)")
+    try:
+        library = Library(db_path)
+    except LibraryError as exc:
+        fail(str(exc))
+    try:
+        yield library
+    finally:
+        library.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rsbib")
+def cli() -> None:
+    """Turn an awesome list of papers into a trustworthy bibliography.
+
+    \b
+      rsbib sync                                  # list -> arXiv + Crossref -> library.db
+      rsbib status                                # rows per table and status
+      rsbib export --category survey > refs.bib   # BibTeX for one table (or all)
+      rsbib serve                                 # browse library.db with Datasette
+
+    Network settings come from the environment: RSBIB_MAILTO (your e-mail,
+    for Crossref's polite pool), RSBIB_ARXIV_URL, RSBIB_CROSSREF_URL.
+    """
+
+
+@cli.command()
+@click.option("--source", metavar="PATH|URL",
+              help="A list in the same markdown format (default: the list embedded in rsbib).")
+@db_option
+@click.option("--offline", is_flag=True, help="Send no request; keep what library.db holds.")
+@click.option("--refresh", is_flag=True, help="Ask the APIs again, even for rows already resolved.")
+def sync(source, db_path, offline, refresh) -> None:
+    """Parse the list, resolve every row through arXiv and Crossref, store it in the library.
+
+    Rows already resolved are not asked again (unless --refresh); rows that
+    failed last time are retried. Exit code 1 when rows failed or are
+    ambiguous; the summary names them.
+    """
+    from .settings import Settings
+    from .sync import sync as run_sync
+
+    if offline and refresh:
+        fail("--offline and --refresh contradict each other")
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        fail(str(exc))
+    bar = None
+
+    def start(total: int):
+        nonlocal bar
+        if not sys.stderr.isatty() or total == 0:
+            return None
+        bar = click.progressbar(length=total, label="Resolving", file=sys.stderr)
+        bar.__enter__()
+        return bar.update
+
+    with opened(db_path) as library:
+        try:
+            report = run_sync(library, source, offline=offline, refresh=refresh,
+                              settings=settings, start=start)
+        except SourceError as exc:
+            fail(str(exc))
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+    for problem in report.problems:
+        click.echo(f"warning: {problem}", err=True)
+    _print_summary(report)
+    sys.exit(report.exit_code)
+
+
+def _print_summary(report) -> None:
+    counts = report.counts
+    echo = lambda text="": click.echo(text, err=True)  # noqa: E731
+    requests = ", ".join(f"{n} {service}" for service, n in report.requests.items())
+    echo(f"Synced {report.rows} rows from {report.source} "
+         f"({report.looked_up} looked up; requests: {requests}).")
+    if report.offline_skipped:
+        echo(f"Offline: {report.offline_skipped} rows were not looked up; "
+             "run `rsbib sync` with network to resolve them.")
+    echo(_table(counts))
+    for row in report.attention:
+        echo(f"  {row['status']}: line {row['line']} [{row['category']}] "
+             f"{row['abbreviation'] or row['title'][:60]}: {row['note']}")
+    echo(f"{counts['works']} works in the library.")
+
+
+def _table(counts: dict) -> str:
+    head = ["category", "rows", *STATUSES]
+    lines = [head]
+    for slug, c in counts["categories"].items():
+        lines.append([slug, str(c["rows"]), *(str(c[s]) for s in STATUSES)])
+    lines.append(["total", str(counts["rows"]), *(str(counts["totals"][s]) for s in STATUSES)])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    return "\n".join("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                               for i, (cell, w) in enumerate(zip(line, widths)))
+                     for line in lines)
+
+
+@cli.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+def status(db_path, as_json) -> None:
+    """Rows per table and resolution status, and the number of works."""
+    with opened(db_path, must_exist=True) as library:
+        counts = library.status_counts()
+    if as_json:
+        click.echo(json.dumps(counts, indent=2))
+    else:
+        click.echo(_table(counts))
+        click.echo(f"{counts['works']} works")
+
+
+@cli.command()
+@db_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def rekey(db_path, yes) -> None:
+    """Regenerate generated citation keys from current metadata (keys pinned by a cite block stay).
+
+    Keys never change on a sync; this is the one way to change them, and it
+    breaks documents that cite the old keys.
+    """
+    if not yes:
+        click.confirm("Regenerate citation keys? Documents citing the old keys will break",
+                      abort=True, err=True)
+    with opened(db_path, must_exist=True) as library:
+        changed = library.rekey()
+    click.echo(f"{changed} keys changed.", err=True)
+
+
+def main() -> None:
+    cli()

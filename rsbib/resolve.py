@@ -1,0 +1,318 @@
+"""Rows of the list -> canonical works, asking arXiv and Crossref as few questions as possible.
+
+The work runs in three rounds; in each, the arXiv queue (one request every
+3 s) and the Crossref queue run side by side:
+
+1. arXiv: the ids read from links, 100 per request.
+   Crossref: the DOIs read from links (50 per request), then one
+   bibliographic search per distinct title of the rows that have no id.
+2. arXiv: a title search for rows Crossref could not place.
+   Crossref: the published versions of the preprints (the DOI an arXiv
+   record names, else a search by its title and first author).
+3. Crossref: published versions of preprints found by title in round 2.
+
+Each round's decisions are yielded as one batch, so the library can store
+them atomically and a killed run loses at most the round in flight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from . import venues
+from .library import Outcome
+from .matching import Query, Verdict, decide, normalize_title, title_score
+from .records import WorkRecord
+from .sources.polite import SourceFailure
+
+RENAMED_BELOW = 85.0  # an id's record whose title is this far from the row's is flagged
+
+
+@dataclass
+class Task:
+    """One entry on its way to a decision."""
+
+    entry: dict
+    preprint: WorkRecord | None = None
+    published: WorkRecord | None = None
+    methods: list[str] = field(default_factory=list)
+    score: float | None = None
+    notes: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    ambiguous: Verdict | None = None
+    searched: Verdict | None = None  # Crossref's answer to the row's own title
+    done: bool = False
+
+    @property
+    def title(self) -> str:
+        return self.entry["title"]
+
+
+def is_not_a_paper(entry: dict) -> bool:
+    """A GitHub project, a website: rows that name no paper at all."""
+    if venues.is_not_a_paper_label(entry.get("venue_label")):
+        return True
+    kind = entry.get("link_kind")
+    if kind in ("github", "huggingface"):
+        return True
+    return not entry.get("paper_url") and not entry.get("publication")
+
+
+def row_query(entry: dict) -> Query:
+    """What a row tells about its paper: its title and the year of its label."""
+    preprint = venues.is_preprint_label(entry.get("venue_label"))
+    return Query(entry["title"], entry.get("label_year"), years_before=1,
+                 years_after=3 if preprint else 1, published_only=True)
+
+
+def published_query(preprint: WorkRecord) -> Query:
+    """The published version of a preprint: same title and authors, published since."""
+    return Query(preprint.title, preprint.arxiv_year or preprint.year, preprint.authors,
+                 years_before=1, years_after=3, published_only=True)
+
+
+def published_search_text(preprint: WorkRecord) -> str:
+    """A bibliographic query for a preprint's published version: title and first author."""
+    first = preprint.authors[0].family if preprint.authors else ""
+    return f"{preprint.title} {first}".strip()
+
+
+def merge(published: WorkRecord | None, preprint: WorkRecord | None) -> WorkRecord:
+    """One work from both versions: the version of record leads, arXiv adds the eprint fields."""
+    if published is None:
+        return preprint  # type: ignore[return-value]
+    if preprint is None:
+        return published
+    return published.with_changes(
+        authors=published.authors or preprint.authors,
+        arxiv_id=preprint.arxiv_id,
+        arxiv_title=preprint.arxiv_title,
+        arxiv_year=preprint.arxiv_year,
+        primary_class=preprint.primary_class,
+        journal_ref=preprint.journal_ref,
+        arxiv_doi=preprint.arxiv_doi,
+        abstract=published.abstract or preprint.abstract,
+    )
+
+
+def fill_from_label(work: WorkRecord, entries: list[dict]) -> WorkRecord:
+    """A preprint whose venue no API holds (NeurIPS, ICLR, CVPRW) takes the list's label."""
+    if work.type != "preprint":
+        return work
+    for entry in entries:
+        venue = venues.from_label(entry.get("venue_label"))
+        if venue:
+            return work.with_changes(venue=venue.name, type=venue.type,
+                                     year=entry.get("label_year") or work.year,
+                                     month=None, venue_source="list")
+    return work
+
+
+class Resolver:
+    """Decide, for each entry, which paper it cites."""
+
+    def __init__(self, arxiv_source, crossref_source,
+                 advance: Callable[[int], None] | None = None):
+        self.arxiv = arxiv_source
+        self.crossref = crossref_source
+        self.advance = advance or (lambda n: None)
+        self._searches: dict[str, list[WorkRecord] | SourceFailure] = {}
+
+    def run(self, entries: list[dict]) -> Iterator[list[Outcome]]:
+        tasks = [Task(e) for e in entries]
+        for task in tasks:
+            if is_not_a_paper(task.entry):
+                task.methods.append("list")
+                task.notes.append("the row names no paper (a code repository or website)")
+        yield self._finish([t for t in tasks if t.methods == ["list"]], not_a_paper=True)
+        live = [t for t in tasks if not t.done]
+        by_arxiv = [t for t in live if t.entry.get("link_arxiv_id")]
+        by_doi = [t for t in live if not t.entry.get("link_arxiv_id") and t.entry.get("link_doi")]
+        by_title = [t for t in live if t not in by_arxiv and t not in by_doi]
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            first_arxiv = pool.submit(self._arxiv_ids, by_arxiv)
+            first_crossref = pool.submit(self._crossref_first, by_doi, by_title)
+            first_arxiv.result()
+            first_crossref.result()
+        yield self._finish([t for t in by_doi + by_title if self._settled(t)])
+
+        need_arxiv = [t for t in by_title if not self._settled(t)]
+        need_published = [t for t in by_arxiv if t.preprint and not t.failures]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            second_arxiv = pool.submit(self._arxiv_titles, need_arxiv)
+            second_crossref = pool.submit(self._published_versions, need_published)
+            second_arxiv.result()
+            second_crossref.result()
+        yield self._finish(by_arxiv)
+
+        self._published_versions([t for t in need_arxiv if t.preprint])
+        yield self._finish([t for t in tasks if not t.done])
+
+    # -- rounds ---------------------------------------------------------------------
+
+    def _arxiv_ids(self, tasks: list[Task]) -> None:
+        if not tasks:
+            return
+        found, failures = self.arxiv.fetch_ids([t.entry["link_arxiv_id"] for t in tasks])
+        for task in tasks:
+            arxiv_id = task.entry["link_arxiv_id"]
+            if arxiv_id in found:
+                task.preprint = found[arxiv_id]
+                task.methods.append("arxiv-id")
+                task.score = title_score(task.title, task.preprint.title)
+                if task.score < RENAMED_BELOW:
+                    task.notes.append(f"arXiv's title differs from the row's ({task.score:.0f})")
+            else:
+                task.failures.append(failures.get(arxiv_id, "arXiv: no answer"))
+
+    def _crossref_first(self, by_doi: list[Task], by_title: list[Task]) -> None:
+        if by_doi:
+            found, failures = self.crossref.fetch_dois([t.entry["link_doi"] for t in by_doi])
+            for task in by_doi:
+                doi = task.entry["link_doi"]
+                if doi in found:
+                    task.published = found[doi]
+                    task.methods.append("doi")
+                    task.score = title_score(task.title, task.published.title)
+                elif "HTTP 404" in failures.get(doi, ""):
+                    task.notes.append(f"Crossref has no record of DOI {doi}")
+                    by_title.append(task)
+                else:
+                    task.failures.append(failures.get(doi, "Crossref: no answer"))
+        self._prefetch_searches([t.title for t in by_title])
+        for task in by_title:
+            self._match_title_in_crossref(task)
+
+    def _match_title_in_crossref(self, task: Task) -> None:
+        candidates = self._search_crossref(task.title, task)
+        if candidates is None:
+            return
+        verdict = decide(row_query(task.entry), candidates)
+        task.searched = verdict
+        if verdict.status == "match":
+            task.published = verdict.match
+            task.methods.append("crossref-title")
+            task.score = verdict.score
+        elif verdict.status == "ambiguous":
+            task.ambiguous = verdict
+        else:
+            task.notes.append(f"Crossref: {verdict.reason}")
+
+    def _arxiv_titles(self, tasks: list[Task]) -> None:
+        answers = self.arxiv.search_titles([t.title for t in tasks]) if tasks else {}
+        for task in tasks:
+            candidates = answers.get(task.title, [])
+            if isinstance(candidates, SourceFailure):
+                task.failures.append(f"arXiv title search: {candidates}")
+                continue
+            query = row_query(task.entry)
+            query.published_only = False
+            query.years_after = 1
+            query.years_before = 3  # preprints come before the label's year
+            verdict = decide(query, candidates)
+            if verdict.status == "match":
+                task.preprint = verdict.match
+                task.methods.append("arxiv-title")
+                task.score = verdict.score
+            elif verdict.status == "ambiguous":
+                task.ambiguous = verdict
+            else:
+                task.notes.append(f"arXiv: {verdict.reason}")
+
+    def _published_versions(self, tasks: list[Task]) -> None:
+        """Find the version of record of each preprint: its own DOI, else a title search."""
+        named = [t for t in tasks if t.preprint.arxiv_doi]
+        if named:
+            found, failures = self.crossref.fetch_dois([t.preprint.arxiv_doi for t in named])
+            for task in named:
+                doi = task.preprint.arxiv_doi
+                if doi in found:
+                    task.published = found[doi]
+                    task.methods.append("arxiv-doi")
+                elif "HTTP 404" not in failures.get(doi, ""):
+                    task.failures.append(failures.get(doi, "Crossref: no answer"))
+        wanted = [t for t in tasks if not (t.published or t.failures)]
+        self._prefetch_searches([published_search_text(t.preprint) for t in wanted
+                                 if not self._can_reuse_row_search(t)])
+        for task in wanted:
+            if self._can_reuse_row_search(task):
+                candidates = [j.candidate for j in task.searched.judgements]
+            else:
+                candidates = self._search_crossref(published_search_text(task.preprint), task)
+                if candidates is None:
+                    continue
+            verdict = decide(published_query(task.preprint), candidates)
+            if verdict.status == "match":
+                task.published = verdict.match
+                task.methods.append("crossref-title")
+
+    @staticmethod
+    def _can_reuse_row_search(task: Task) -> bool:
+        """The row's own Crossref search already asked for this preprint's title."""
+        return bool(task.searched) and (
+            normalize_title(task.preprint.title) == normalize_title(task.title))
+
+    def _prefetch_searches(self, texts: list[str]) -> None:
+        """Run distinct searches side by side (Crossref allows 5 at once; the throttle paces them)."""
+        todo = list(dict.fromkeys(t for t in texts if normalize_title(t) not in self._searches))
+        if not todo:
+            return
+        with ThreadPoolExecutor(max_workers=self.crossref.settings.crossref_concurrency) as pool:
+            for text, answer in zip(todo, pool.map(self._ask_crossref, todo)):
+                self._searches[normalize_title(text)] = answer
+
+    def _ask_crossref(self, text: str) -> list[WorkRecord] | SourceFailure:
+        try:
+            return [r for r, _ in self.crossref.search(text)]
+        except SourceFailure as exc:
+            return exc
+
+    def _search_crossref(self, text: str, task: Task) -> list[WorkRecord] | None:
+        """One search per distinct text per run; None (and a failure noted) when it failed."""
+        key = normalize_title(text)
+        if key not in self._searches:
+            self._searches[key] = self._ask_crossref(text)
+        answer = self._searches[key]
+        if isinstance(answer, SourceFailure):
+            task.failures.append(f"Crossref search: {answer}")
+            return None
+        return answer
+
+    # -- decisions --------------------------------------------------------------------
+
+    @staticmethod
+    def _settled(task: Task) -> bool:
+        return bool(task.published or task.failures or task.ambiguous)
+
+    def _finish(self, tasks: list[Task], not_a_paper: bool = False) -> list[Outcome]:
+        outcomes = []
+        for task in tasks:
+            if task.done:
+                continue
+            task.done = True
+            outcomes.append(self._outcome(task, not_a_paper))
+        self.advance(len(outcomes))
+        return outcomes
+
+    def _outcome(self, task: Task, not_a_paper: bool) -> Outcome:
+        entry_id = task.entry["id"]
+        method = "+".join(task.methods) or None
+        note = "; ".join(task.notes + task.failures) or None
+        if not_a_paper:
+            return Outcome(entry_id, "not-a-paper", method="list", note=note)
+        work = merge(task.published, task.preprint)
+        if work is not None:
+            work = fill_from_label(work, [task.entry])
+            status = "failed" if task.failures else "resolved"
+            return Outcome(entry_id, status, work, method, task.score, note)
+        if task.failures:
+            return Outcome(entry_id, "failed", method=method, note=note)
+        if task.ambiguous:
+            return Outcome(entry_id, "ambiguous", method=method, score=task.ambiguous.score,
+                           note=task.ambiguous.reason, candidates=task.ambiguous.candidates())
+        candidates = task.searched.candidates() if task.searched else None
+        return Outcome(entry_id, "unresolved", method=method, note=note or "no record found",
+                       candidates=candidates)

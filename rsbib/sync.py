@@ -1,0 +1,97 @@
+"""`rsbib sync` as a library call: list -> library.db, resolving what is not yet settled."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import __version__
+from .awesome import Problem, load_source, parse
+from .library import Library
+from .resolve import Resolver
+from .settings import Settings
+from .sources.arxiv import ArxivSource
+from .sources.crossref import CrossrefSource
+
+
+@dataclass
+class SyncReport:
+    run_id: int
+    source: str
+    rows: int
+    looked_up: int
+    offline_skipped: int
+    requests: dict[str, int]
+    counts: dict
+    problems: list[Problem] = field(default_factory=list)
+    attention: list[dict] = field(default_factory=list)  # failed and ambiguous rows
+
+    @property
+    def exit_code(self) -> int:
+        """0 all good; 1 some rows failed or are ambiguous (the summary names them)."""
+        return 1 if self.attention else 0
+
+
+class ResponseLog:
+    """Raw answers collected from the client threads, written by the main thread with each batch."""
+
+    def __init__(self):
+        self._items: list[tuple] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, service, url, status, headers, body, elapsed_ms) -> None:
+        with self._lock:
+            self._items.append((service, url, status, headers, body, elapsed_ms))
+
+    def drain(self) -> list[tuple]:
+        with self._lock:
+            items, self._items = self._items, []
+        return items
+
+
+def sync(library: Library, source: str | None = None, offline: bool = False,
+         refresh: bool = False, settings: Settings | None = None,
+         start: Callable[[int], Callable[[int], None]] | None = None) -> SyncReport:
+    """Read the list, store its rows, resolve the unsettled ones, key the works.
+
+    `start(total)` may return a callback that is told how many rows were
+    decided (the CLI draws its progress bar with it).
+    """
+    settings = settings or Settings.from_env()
+    text, name = load_source(source, timeout=settings.timeout)
+    parsed = parse(text, name)
+    run_id = library.start_run(
+        source=name, source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        rsbib_version=__version__, arxiv_url=settings.arxiv_url,
+        crossref_url=settings.crossref_url, offline=int(offline), refresh=int(refresh),
+        rows=len(parsed.rows))
+    library.store_list(parsed)
+    pending = library.entries_to_resolve(refresh=refresh)
+    requests = {"arxiv": 0, "crossref": 0}
+    if offline:
+        library.mark_not_looked_up([e["id"] for e in pending if e["status"] != "failed"],
+                                   "not looked up: --offline")
+    elif pending:
+        log = ResponseLog()
+        arxiv_source = ArxivSource(settings, log)
+        crossref_source = CrossrefSource(settings, log)
+        advance = start(len(pending)) if start else None
+        resolver = Resolver(arxiv_source, crossref_source, advance)
+        for batch in resolver.run(pending):
+            library.save_outcomes(batch, run_id, responses=log.drain())
+        library.save_outcomes([], run_id, responses=log.drain())
+        requests = {"arxiv": arxiv_source.requests, "crossref": crossref_source.requests}
+    library.key_unresolved_rows()
+    counts = library.status_counts()
+    attention = library.needs_attention()
+    report = SyncReport(run_id, name, len(parsed.rows), 0 if offline else len(pending),
+                        len(pending) if offline else 0, requests, counts, parsed.problems,
+                        attention)
+    totals = counts["totals"]
+    library.finish_run(run_id, resolved=totals["resolved"], ambiguous=totals["ambiguous"],
+                       unresolved=totals["unresolved"], failed=totals["failed"],
+                       not_a_paper=totals["not-a-paper"], requests_arxiv=requests["arxiv"],
+                       requests_crossref=requests["crossref"], exit_code=report.exit_code)
+    return report
