@@ -180,7 +180,8 @@ class Library:
                 elif old["fingerprint"] != record["fingerprint"]:
                     self.db["entries"].update(old["id"], {
                         **record, "status": "unresolved", "work_id": None, "method": None,
-                        "score": None, "note": "row changed in the list", "candidates": None})
+                        "score": None, "note": "row changed in the list", "candidates": None,
+                        "resolved_run": None})
                 else:
                     self.db["entries"].update(old["id"], record)
             for key, old in existing.items():
@@ -198,12 +199,17 @@ class Library:
                     "line": block.line, "raw": block.raw}, replace=True)
 
     def entries_to_resolve(self, refresh: bool = False) -> list[dict]:
-        """Entries with no settled answer yet (all of them with `refresh`)."""
+        """Entries with no answer yet: never looked up, changed, or failed (all with `refresh`).
+
+        A row that was looked up and found in neither service is an answer
+        too; it is asked again only with --refresh or when the row changes.
+        """
         if refresh:
             return list(self.db["entries"].rows_where(order_by="id"))
         marks = ",".join("?" * len(SETTLED))
-        return list(self.db["entries"].rows_where(f"status not in ({marks})", SETTLED,
-                                                  order_by="id"))
+        return list(self.db["entries"].rows_where(
+            f"status not in ({marks}) and not (status = 'unresolved' and resolved_run is not null)",
+            SETTLED, order_by="id"))
 
     def mark_not_looked_up(self, entry_ids: list[int], note: str) -> None:
         with self.db.atomic():

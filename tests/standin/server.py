@@ -58,9 +58,10 @@ class StandIn:
     """Start with `with StandIn() as s:`; `s.env` holds the two base URLs."""
 
     def __init__(self, corpus: Corpus | None = None, latency: float = 0.0,
-                 port: int = 0, host: str = "127.0.0.1"):
+                 port: int = 0, host: str = "127.0.0.1", rate_limit: int = 10):
         self.corpus = corpus or Corpus.from_snapshot()
         self.latency = latency
+        self.rate_limit = rate_limit  # what the Crossref side announces to polite clients
         self.faults: list[Fault] = []
         self.hits: list[Hit] = []
         self.lock = threading.Lock()
@@ -181,13 +182,14 @@ class StandIn:
                 works = [w for w in works if w.year and w.year <= int(value[:4])]
         terms = params.get("query.bibliographic") or params.get("query.title") or params.get("query")
         if terms:
+            # Relevance as the cosine of the two word sets, scaled to Crossref's usual range.
             wanted = set(_words(terms))
             scored = []
             for w in works:
-                title = _words(w.title)
-                overlap = len(wanted & set(title))
+                title = set(_words(w.title))
+                overlap = len(wanted & title)
                 if overlap:
-                    scored.append((overlap * 10.0 / (1 + abs(len(title) - len(wanted)) ** 0.5), w))
+                    scored.append((100.0 * overlap / (len(title) * len(wanted)) ** 0.5, w))
             scored.sort(key=lambda s: -s[0])
             items = [formats.crossref_item(w, round(s, 3)) for s, w in scored[:rows]]
             return 200, formats.crossref_list(items, len(scored), rows, terms), "application/json"
@@ -241,7 +243,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {}
         if service == "crossref":
             polite = "mailto:" in (self.headers.get("User-Agent") or "") or "mailto" in params
-            headers = {"x-rate-limit-limit": "10" if polite else "5",
+            headers = {"x-rate-limit-limit": str(s.rate_limit if polite else max(1, s.rate_limit // 2)),
                        "x-rate-limit-interval": "1s",
                        "x-concurrency-limit": "5" if polite else "1",
                        "x-api-pool": "polite" if polite else "public"}
