@@ -15,7 +15,7 @@ from tests.standin import StandIn
 ROOT = Path(__file__).resolve().parent.parent
 # Fast but otherwise real settings: no 3 s arXiv delay and quick backoff against the local stand-in.
 TEST_ENV = {"RSBIB_MAILTO": "tests@rsbib.invalid", "RSBIB_BACKOFF": "0.01", "RSBIB_TIMEOUT": "2",
-            "RSBIB_RETRIES": "2"}
+            "RSBIB_RETRIES": "2", "RSBIB_CROSSREF_RATE": "1000"}
 
 
 @pytest.fixture(scope="session")

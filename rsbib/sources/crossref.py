@@ -102,7 +102,8 @@ class CrossrefSource:
                 answer = self._call(lambda b=batch: self.client.works(
                     filter={"doi": b}, limit=len(b)))
             except SourceFailure as exc:
-                failures.update({d: f"Crossref: {exc}" for d in batch})
+                if "HTTP 404" not in str(exc):  # a bad day: do not hammer DOI by DOI
+                    failures.update({d: f"Crossref: {exc}" for d in batch})
                 continue
             for item in answer["message"].get("items", []):
                 record = to_record(item)

@@ -222,7 +222,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
             return
         if fault and fault.kind == "status":
-            body = ('{"status":"error","message-type":"error","message":"injected"}'
+            # Crossref's JSON error shape (a list of messages); arXiv answers in plain text.
+            body = ('{"status":"failed","message-type":"exception","message":'
+                    '[{"type":"exception","message":"injected fault"}]}'
                     if service == "crossref" and fault.status >= 500 else "Service unavailable")
             ctype = "application/json" if body.startswith("{") else "text/plain"
             return self._send(fault.status, body, ctype, fault.headers)

@@ -1,0 +1,191 @@
+"""The two API clients: real recorded answers, the stand-in's shape, politeness and faults."""
+
+import json
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from rsbib.settings import Settings
+from rsbib.sources.arxiv import ArxivSource
+from rsbib.sources.crossref import CrossrefSource, to_record
+from tests.standin import Fault
+from tests.standin.replay import RECORDINGS, Replay, arxiv_recordings, crossref_recordings
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def settings_for(url: str, **changes) -> Settings:
+    values = dict(arxiv_url=f"{url}/api/query", crossref_url=url, mailto="tests@rsbib.invalid",
+                  arxiv_delay=0.0, crossref_rate=1000.0, timeout=2.0, retries=2, backoff=0.01)
+    return Settings(**{**values, **changes})
+
+
+@pytest.fixture
+def stand(api):
+    return api, settings_for(api.url)
+
+
+# -- real recordings through rsbib's own parsing ------------------------------------------
+
+
+def test_recorded_arxiv_answers_parse():
+    with Replay() as replay:
+        source = ArxivSource(settings_for(replay.url))
+        found, failures = source.fetch_ids(["0808.05394", "1707.08567"])
+        found.update(source.fetch_ids(["astro-ph/0601001"])[0])
+        assert set(found) == {"1707.08567", "astro-ph/0601001"}
+        workshop = found["1707.08567"]
+        assert workshop.title.startswith("Proceedings of Workshop AEW10")
+        assert len(workshop.authors) == 34 and workshop.authors[0].family == "Immink"
+        assert (workshop.arxiv_year, workshop.primary_class) == (2017, "cs.IT")
+        assert found["astro-ph/0601001"].journal_ref == "ActaAstron.56:1-50,2006"
+        assert failures == {"0808.05394": "arXiv returned no record for this id"}
+        _, failures = source.fetch_ids(["abc"])
+        assert "HTTP 400" in failures["abc"]
+
+
+def test_recorded_crossref_answers_parse():
+    with Replay() as replay:
+        source = CrossrefSource(settings_for(replay.url))
+        found, failures = source.fetch_dois(["10.1371/journal.pone.0033693", "10.1371/notarealdoi"])
+    work = found["10.1371/journal.pone.0033693"]
+    assert work.title.startswith("Methylphenidate Exposure Induces Dopamine Neuron Loss")
+    assert (work.year, work.volume, work.issue, work.pages, work.type) == (
+        2012, "7", "3", "e33693", "journal-article")
+    assert work.venue == "PLoS ONE" and work.authors[0].family == "Sadasivan"
+    assert "HTTP 404" in failures["10.1371/notarealdoi"]
+    items = crossref_recordings()["/works?query=ecology&rows=2"]["body"]["message"]["items"]
+    assert [to_record(i).doi for i in items] == [i["DOI"].lower() for i in items]
+
+
+def test_standin_answers_have_the_recorded_shape(stand):
+    standin, _ = stand
+    recorded = ET.fromstring(arxiv_recordings()["astro-ph/0601001"][1])
+    status, body = standin.arxiv_answer({"id_list": "2312.10115", "max_results": "1"})
+    ours = ET.fromstring(body)
+    assert status == 200 and ours.tag == recorded.tag
+    assert [c.tag for c in ours if c.tag != ATOM + "entry"] == \
+        [c.tag for c in recorded if c.tag != ATOM + "entry"]
+    recorded_entry_tags = {c.tag for c in recorded.iter(ATOM + "entry").__next__()}
+    recorded_entry_tags.add("{http://arxiv.org/schemas/atom}doi")  # present where authors add it
+    assert {c.tag for c in ours.find(ATOM + "entry")} <= recorded_entry_tags
+    work = json.loads(standin.crossref_answer("/works/10.1109/tgrs.2024.3390838", {})[1])
+    one = json.loads((RECORDINGS / "crossref" / "works-one-doi.json").read_text())["body"]
+    assert set(work) == set(one) and work["message-type"] == one["message-type"]
+    assert set(work["message"]) <= set(one["message"]) | {"score"}
+    listed = json.loads(standin.crossref_answer("/works", {"query.bibliographic": "SkySense"})[1])
+    query = json.loads((RECORDINGS / "crossref" / "works-query.json").read_text())["body"]
+    assert set(listed["message"]) == set(query["message"])
+
+
+# -- politeness -------------------------------------------------------------------------
+
+
+def test_arxiv_batches_of_100_with_max_results_equal_to_the_batch(stand):
+    standin, settings = stand
+    ids = [f"2001.{n:05d}" for n in range(150)]
+    ArxivSource(settings).fetch_ids(ids)
+    first, second = [h.path for h in standin.hits[:2]]
+    assert "max_results=100" in first and first.count("%2C") == 99
+    assert "max_results=50" in second and second.count("%2C") == 49
+
+
+def test_arxiv_waits_between_requests_and_names_itself(stand):
+    standin, settings = stand
+    source = ArxivSource(settings_for(standin.url, arxiv_delay=0.3))
+    source.fetch_ids(["0000.00001"])  # asked twice: not found, then once more
+    first, second = standin.hits
+    assert second.at - first.at >= 0.29
+    agent = {k.lower(): v for k, v in first.headers.items()}["user-agent"]
+    assert agent.startswith("rsbib/") and "mailto:tests@rsbib.invalid" in agent
+
+
+def test_crossref_identifies_itself_and_encodes_dois(stand):
+    standin, settings = stand
+    CrossrefSource(settings).fetch_dois(["10.1000/a?b#c"])
+    single = [h for h in standin.hits if h.path.startswith("/works/")][0]
+    assert single.path == "/works/10.1000/a%3Fb%23c"
+    agent = single.headers["User-Agent"]
+    assert "rsbib/" in agent and "mailto:tests@rsbib.invalid" in agent
+
+
+def test_crossref_slows_to_the_announced_rate(stand):
+    standin, settings = stand
+    standin.rate_limit = 4
+    try:
+        source = CrossrefSource(settings)
+        for _ in range(4):
+            source.search("SkySense")
+    finally:
+        standin.rate_limit = 1000
+    gaps = [b.at - a.at for a, b in zip(standin.hits, standin.hits[1:])]
+    # The first answer announces 4 a second; from then on requests are 0.25 s apart.
+    assert min(gaps[1:]) >= 0.24
+
+
+# -- faults: every one is retried, and answered -------------------------------------------
+
+
+@pytest.mark.parametrize("fault", [
+    Fault("arxiv", "status", times=2, status=503),
+    Fault("arxiv", "status", status=429, headers={"Retry-After": "0"}),
+    Fault("arxiv", "truncate"),
+    Fault("arxiv", "malformed"),
+    Fault("arxiv", "error-entry"),
+    Fault("arxiv", "empty"),
+    Fault("arxiv", "drop"),
+    Fault("arxiv", "slow", seconds=1.5),
+], ids=lambda f: f"{f.kind}-{f.status}")
+def test_arxiv_faults_are_retried(stand, fault):
+    standin, _ = stand
+    standin.inject(fault)
+    source = ArxivSource(settings_for(standin.url, timeout=1.0))
+    found, failures = source.fetch_ids(["2312.10115", "2306.11029"])
+    assert set(found) == {"2312.10115", "2306.11029"} and failures == {}
+    assert standin.counts()["arxiv"] >= 2
+
+
+def test_arxiv_gives_up_with_a_reason(stand):
+    standin, settings = stand
+    standin.inject(Fault("arxiv", "status", times=99, status=500))
+    found, failures = ArxivSource(settings).fetch_ids(["2312.10115"])
+    assert found == {} and "HTTP 500" in failures["2312.10115"]
+    assert "gave up after 3 attempts" in failures["2312.10115"]
+
+
+@pytest.mark.parametrize("fault", [
+    Fault("crossref", "status", times=3, status=502),
+    Fault("crossref", "status", status=503),
+    Fault("crossref", "truncate"),
+    Fault("crossref", "malformed"),
+    Fault("crossref", "drop"),
+    Fault("crossref", "slow", seconds=1.5),
+], ids=lambda f: f"{f.kind}-{f.status}")
+def test_crossref_faults_are_retried(stand, fault):
+    standin, _ = stand
+    standin.inject(fault)
+    source = CrossrefSource(settings_for(standin.url, timeout=1.0, retries=3))
+    found, failures = source.fetch_dois(["10.1109/tgrs.2024.3390838"])
+    assert failures == {} and found["10.1109/tgrs.2024.3390838"].year == 2024
+    assert [r.doi for r, _ in source.search("RemoteCLIP: A Vision Language Foundation Model")][0] \
+        == "10.1109/tgrs.2024.3390838"
+
+
+def test_crossref_obeys_retry_after(stand):
+    standin, settings = stand
+    standin.inject(Fault("crossref", "status", status=429, headers={"Retry-After": "1"}))
+    started = time.monotonic()
+    results = CrossrefSource(settings).search("SkySense")
+    assert results and time.monotonic() - started >= 1.0
+    assert standin.counts()["crossref"] == 2
+
+
+def test_crossref_records_with_missing_fields():
+    bare = to_record({"DOI": "10.1000/X", "type": "dataset"})
+    assert (bare.doi, bare.title, bare.authors, bare.year, bare.type) == (
+        "10.1000/x", "", [], None, "misc")
+    org = to_record({"DOI": "10.1000/y", "title": ["T"], "author": [{"name": "ESA"}],
+                     "published-online": {"date-parts": [[2020, 5]]}})
+    assert org.authors[0].family == "ESA" and (org.year, org.month) == (2020, 5)
+    assert to_record({"DOI": "10.48550/arXiv.2312.10115", "title": ["x"]}).doi is None
