@@ -165,5 +165,32 @@ def rekey(db_path, yes) -> None:
     click.echo(f"{changed} keys changed.", err=True)
 
 
+@cli.command()
+@db_option
+@click.option("--port", default=8001, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--immutable", is_flag=True,
+              help="Serve read-only and faster (only while no sync writes the file).")
+def serve(db_path, port, host, immutable) -> None:
+    """Browse the library with Datasette: facets, full-text search, canned queries."""
+    import os
+    import shutil
+    import tempfile
+
+    from .browse import datasette_args, metadata
+
+    with opened(db_path, must_exist=True):
+        pass  # a valid library, checkpointed on close so --immutable sees every row
+    executable = shutil.which("datasette")
+    if executable is None:
+        fail("datasette is not installed (pip install datasette)")
+    handle, meta_path = tempfile.mkstemp(prefix="rsbib-metadata-", suffix=".json")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        json.dump(metadata(db_path), out)
+    args = datasette_args(db_path, meta_path, port, host, immutable)
+    click.echo(f"Serving {db_path} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
+    os.execv(executable, args)
+
+
 def main() -> None:
     cli()

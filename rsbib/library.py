@@ -45,6 +45,14 @@ ENTRY_COLUMNS = {
 }
 
 
+PAPERS_VIEW = """
+SELECT w.id, w.citekey, w.title, w.authors, w.year, w.venue, w.type, w.doi, w.arxiv_id, w.url,
+       (SELECT group_concat(DISTINCT e.category) FROM entries e WHERE e.work_id = w.id) AS categories,
+       (SELECT count(*) FROM entries e WHERE e.work_id = w.id) AS rows
+FROM works w
+"""
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -85,14 +93,14 @@ class Library:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise LibraryError(f"made by a newer rsbib (schema {version} > {SCHEMA_VERSION})")
-        if version == SCHEMA_VERSION:
-            return
-        if version == 0 and self.db.table_names():
-            raise LibraryError("is a SQLite file but not an rsbib library")
-        with self.db.atomic():
-            self._create_schema()
-            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        self.db.enable_wal()
+        if version < SCHEMA_VERSION:
+            if version == 0 and self.db.table_names():
+                raise LibraryError("is a SQLite file but not an rsbib library")
+            with self.db.atomic():
+                self._create_schema()
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if self.db.journal_mode != "wal":
+            self.db.enable_wal()  # readers (Datasette) never wait for a sync, nor a sync for them
 
     def _create_schema(self) -> None:
         db = self.db
@@ -133,8 +141,9 @@ class Library:
                                 "elapsed_ms": int, "fetched_at": str}, pk="id",
                                foreign_keys=[("run_id", "sync_runs", "id")])
         db["responses"].create_index(["url"])
+        db.create_view("papers", PAPERS_VIEW)
         db["works"].enable_fts(["title", "authors", "venue", "abstract"], create_triggers=True)
-        db["entries"].enable_fts(["title", "abbreviation", "publication", "note"],
+        db["entries"].enable_fts(["title", "abbreviation", "publication"],
                                  create_triggers=True)
 
     # -- runs and raw responses ---------------------------------------------------

@@ -1,0 +1,26 @@
+"""Datasette for library.db: the shipped metadata (facets, labels, canned queries) and `rsbib serve`."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+SHIPPED_NAME = "library"  # the database name the shipped metadata.json describes
+
+
+def metadata(db_path: str | Path) -> dict:
+    """Datasette metadata for a library file, under the name Datasette gives it (the file stem)."""
+    data = json.loads(resources.files("rsbib.data").joinpath("metadata.json").read_text("utf-8"))
+    stem = Path(db_path).stem
+    if stem != SHIPPED_NAME:
+        data["databases"][stem] = data["databases"].pop(SHIPPED_NAME)
+    return data
+
+
+def datasette_args(db_path: str | Path, metadata_file: str | Path, port: int, host: str,
+                   immutable: bool) -> list[str]:
+    """The `datasette serve` command line for a library."""
+    args = ["datasette", "serve", "--immutable" if immutable else "", str(db_path),
+            "--metadata", str(metadata_file), "--port", str(port), "--host", host]
+    return [a for a in args if a]
