@@ -150,6 +150,62 @@ def status(db_path, as_json) -> None:
 
 @cli.command()
 @db_option
+@click.option("--category", "-c", "categories", multiple=True, metavar="NAME",
+              help="A table: slug, unique prefix or heading (repeatable; default: all).")
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "biblatex", "csl-json"]),
+              default="bibtex", show_default=True, help="Output format.")
+@click.option("--resolved-only", is_flag=True, help="Leave out rows that no API confirmed.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write to FILE instead of stdout.")
+def export(db_path, categories, fmt, resolved_only, output) -> None:
+    """Write the bibliography: one entry per paper, in table order, then list order.
+
+    \b
+      rsbib export > refs.bib
+      rsbib export --category survey --category benchmark -o refs.bib
+      rsbib export --format csl-json > refs.json
+    """
+    from .export import CategoryError, collect, csl, match_categories
+    from .export import bibtex as bib
+
+    with opened(db_path, must_exist=True) as library:
+        try:
+            slugs = match_categories(library, categories) if categories else None
+        except CategoryError as exc:
+            fail(str(exc))
+        items = collect(library, slugs, resolved_only)
+    if fmt == "csl-json":
+        text, warnings = csl.write(items), []
+    else:
+        text, warnings = bib.write(items, biblatex=(fmt == "biblatex"))
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if output:
+        _write_atomically(output, text)
+        click.echo(f"{len(items)} entries written to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Never leave a half-written file where a good one was."""
+    import os
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=".rsbib-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
+@cli.command()
+@db_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def rekey(db_path, yes) -> None:
     """Regenerate generated citation keys from current metadata (keys pinned by a cite block stay).

@@ -1,0 +1,73 @@
+"""What an export holds: one item per work (or per unresolved row), in table then list order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..library import Library
+from ..records import Author
+
+
+class CategoryError(ValueError):
+    """A --category name that names no table, or several."""
+
+
+@dataclass
+class Item:
+    """One bibliography entry: a work, a row that names no paper, or an unverified row."""
+
+    key: str
+    kind: str  # work | project | unverified
+    work: dict | None
+    entry: dict  # the first row of the list that cites it
+    authors: list[Author] = field(default_factory=list)
+
+
+def match_categories(library: Library, names: tuple[str, ...]) -> list[str]:
+    """Slugs for names given as slug, unique prefix or heading, case-insensitively."""
+    tables = list(library.db["categories"].rows_where(order_by="position"))
+    valid = ", ".join(t["slug"] for t in tables)
+    chosen = []
+    for name in names:
+        wanted = name.strip().casefold()
+        exact = [t for t in tables if wanted in (t["slug"].casefold(), t["heading"].casefold())]
+        found = exact or [t for t in tables if t["slug"].casefold().startswith(wanted)]
+        if not found:
+            raise CategoryError(f"no table named {name!r}; valid: {valid}")
+        if len(found) > 1:
+            names_found = ", ".join(t["slug"] for t in found)
+            raise CategoryError(f"{name!r} is ambiguous ({names_found}); valid: {valid}")
+        chosen.append(found[0]["slug"])
+    return list(dict.fromkeys(chosen))
+
+
+def collect(library: Library, categories: list[str] | None = None,
+            resolved_only: bool = False) -> list[Item]:
+    """The items of an export: each work once, at the place of its first row."""
+    sql = ("SELECT e.* FROM entries e JOIN categories c ON c.slug = e.category "
+           "{where} ORDER BY c.position, e.line")
+    params: list = []
+    where = ""
+    if categories:
+        where = f"WHERE e.category IN ({','.join('?' * len(categories))})"
+        params = list(categories)
+    items: list[Item] = []
+    seen: set = set()
+    for entry in library.db.query(sql.format(where=where), params):
+        if entry["work_id"] is not None:
+            if ("work", entry["work_id"]) in seen:
+                continue
+            seen.add(("work", entry["work_id"]))
+            work = library.db["works"].get(entry["work_id"])
+            items.append(Item(work["citekey"], "work", work, entry, _authors(library, work["id"])))
+        elif not resolved_only and entry["citekey"] and ("row", entry["citekey"]) not in seen:
+            seen.add(("row", entry["citekey"]))
+            kind = "project" if entry["status"] == "not-a-paper" else "unverified"
+            items.append(Item(entry["citekey"], kind, None, entry))
+    return items
+
+
+def _authors(library: Library, work_id: int) -> list[Author]:
+    return [Author(r["family"], r["given"] or "") for r in library.db.query(
+        "SELECT a.family, a.given FROM work_authors wa JOIN authors a ON a.id = wa.author_id "
+        "WHERE wa.work_id = ? ORDER BY wa.position", [work_id])]
