@@ -250,3 +250,7 @@ def serve(db_path, port, host, immutable) -> None:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,17 +1,49 @@
-"""Run the stand-in for manual use and benchmarks: python -m tests.standin [--port N]."""
+"""Run the stand-in of arXiv and Crossref.
+
+    python -m tests.standin                      # serve, print the variables to export
+    python -m tests.standin --build library.db   # rebuild the shipped library with rsbib sync
+"""
 
 import argparse
+import os
+import sqlite3
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from . import StandIn
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, default=8765)
+def build(target: Path, standin: StandIn) -> int:
+    """A cold `rsbib sync` of the embedded list into a fresh file that then replaces `target`."""
+    fresh = target.with_name(target.name + ".new")
+    for leftover in (fresh, Path(f"{fresh}-wal"), Path(f"{fresh}-shm")):
+        leftover.unlink(missing_ok=True)
+    env = {**os.environ, **standin.env, "RSBIB_MAILTO": "rsbib-build@example.org"}
+    done = subprocess.run([sys.executable, "-m", "rsbib.cli", "sync", "--db", str(fresh)], env=env)
+    if done.returncode != 0:
+        print(f"rsbib sync failed ({done.returncode}); {target} left as it was", file=sys.stderr)
+        return done.returncode
+    # Shipped in rollback-journal mode, so reading it never leaves -wal/-shm files beside it
+    # (a sync switches it back to WAL).
+    conn = sqlite3.connect(fresh)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+    os.replace(fresh, target)
+    print(f"{target} rebuilt; requests served: {dict(standin.counts())}", file=sys.stderr)
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any free)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    parser.add_argument("--build", type=Path, metavar="DB", help="rebuild DB with rsbib sync, then exit")
     args = parser.parse_args()
     with StandIn(port=args.port, latency=args.latency) as standin:
+        if args.build:
+            return build(args.build, standin)
         print("Stand-in of arXiv and Crossref is listening. Point rsbib at it with:")
         for name, value in standin.env.items():
             print(f"  export {name}={value}")
@@ -20,7 +52,8 @@ def main() -> None:
                 time.sleep(3600)
         except KeyboardInterrupt:
             print("\nrequests served:", dict(standin.counts()))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
