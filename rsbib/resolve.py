@@ -49,6 +49,17 @@ class Task:
     def title(self) -> str:
         return self.entry["title"]
 
+    def take(self, verdict: Verdict, slot: str, method: str, service: str) -> None:
+        """Record a title search's verdict: the match in `slot`, an ambiguity, or why not."""
+        if verdict.status == "match":
+            setattr(self, slot, verdict.match)
+            self.methods.append(method)
+            self.score = verdict.score
+        elif verdict.status == "ambiguous":
+            self.ambiguous = verdict
+        else:
+            self.notes.append(f"{service}: {verdict.reason}")
+
 
 def is_not_a_paper(entry: dict) -> bool:
     """A GitHub project, a website: rows that name no paper at all."""
@@ -65,6 +76,11 @@ def row_query(entry: dict) -> Query:
     preprint = venues.is_preprint_label(entry.get("venue_label"))
     return Query(entry["title"], entry.get("label_year"), years_before=1,
                  years_after=3 if preprint else 1, published_only=True)
+
+
+def preprint_query(entry: dict) -> Query:
+    """A row's arXiv preprint: submitted up to three years before the label's year."""
+    return Query(entry["title"], entry.get("label_year"), years_before=3, years_after=1)
 
 
 def published_query(preprint: WorkRecord) -> Query:
@@ -190,16 +206,8 @@ class Resolver:
         candidates = self._search_crossref(task.title, task)
         if candidates is None:
             return
-        verdict = decide(row_query(task.entry), candidates)
-        task.searched = verdict
-        if verdict.status == "match":
-            task.published = verdict.match
-            task.methods.append("crossref-title")
-            task.score = verdict.score
-        elif verdict.status == "ambiguous":
-            task.ambiguous = verdict
-        else:
-            task.notes.append(f"Crossref: {verdict.reason}")
+        task.searched = decide(row_query(task.entry), candidates)
+        task.take(task.searched, "published", "crossref-title", "Crossref")
 
     def _arxiv_titles(self, tasks: list[Task]) -> None:
         answers = self.arxiv.search_titles([t.title for t in tasks]) if tasks else {}
@@ -208,19 +216,8 @@ class Resolver:
             if isinstance(candidates, SourceFailure):
                 task.failures.append(f"arXiv title search: {candidates}")
                 continue
-            query = row_query(task.entry)
-            query.published_only = False
-            query.years_after = 1
-            query.years_before = 3  # preprints come before the label's year
-            verdict = decide(query, candidates)
-            if verdict.status == "match":
-                task.preprint = verdict.match
-                task.methods.append("arxiv-title")
-                task.score = verdict.score
-            elif verdict.status == "ambiguous":
-                task.ambiguous = verdict
-            else:
-                task.notes.append(f"arXiv: {verdict.reason}")
+            verdict = decide(preprint_query(task.entry), candidates)
+            task.take(verdict, "preprint", "arxiv-title", "arXiv")
 
     def _published_versions(self, tasks: list[Task]) -> None:
         """Find the version of record of each preprint: its own DOI, else a title search."""
