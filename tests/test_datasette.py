@@ -60,9 +60,13 @@ def test_metadata_describes_every_column(synced_db):
 
     described = metadata(synced_db)["databases"][synced_db.stem]["tables"]
     conn = sqlite3.connect(synced_db)
-    for table in ("works", "entries"):
+    tables = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE '%_fts%'")]
+    assert set(tables) == set(described)
+    for table in tables:
         columns = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
         assert columns == set(described[table]["columns"]), table
+        assert described[table]["description"], table
 
 
 def test_serve_command_line():
