@@ -61,6 +61,7 @@ class Row:
     paper_url: str | None = None
     code_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, int] = field(default_factory=dict)  # role -> position of its cell
 
 
 @dataclass
@@ -245,10 +246,12 @@ def _row(headers: list[str], cells: list[Token], category: Category, line: int,
          source: str, problems: list[Problem]) -> Row | None:
     values: dict[str, Token] = {}
     extra: dict[str, str] = {}
-    for name, cell in zip(headers, cells):
+    columns: dict[str, int] = {}
+    for position, (name, cell) in enumerate(zip(headers, cells)):
         role = _header_role(name)
         if role and role not in values:
             values[role] = cell
+            columns[role] = position
         elif heading_text(cell):
             extra[name] = heading_text(cell)
     title = heading_text(values["title"]) if "title" in values else ""
@@ -271,6 +274,7 @@ def _row(headers: list[str], cells: list[Token], category: Category, line: int,
         paper_url=cell_link(values["paper"]) if "paper" in values else None,
         code_url=cell_link(values["code"]) if "code" in values else None,
         extra=extra,
+        columns=columns,
     )
 
 

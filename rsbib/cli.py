@@ -7,6 +7,7 @@ finished but some rows failed or are ambiguous; 2 usage or input error.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from contextlib import contextmanager
 
@@ -29,8 +30,6 @@ def fail(message: str) -> None:
 
 @contextmanager
 def opened(db_path: str, must_exist: bool = False):
-    import os
-
     if must_exist and not os.path.exists(db_path):
         fail(f"{db_path}: no such library (run `rsbib sync --db {db_path}` first)")
     try:
@@ -189,7 +188,6 @@ def export(db_path, categories, fmt, resolved_only, output) -> None:
 
 def _write_atomically(path: str, text: str) -> None:
     """Never leave a half-written file where a good one was."""
-    import os
     import tempfile
 
     folder = os.path.dirname(os.path.abspath(path))
@@ -202,6 +200,77 @@ def _write_atomically(path: str, text: str) -> None:
         if os.path.exists(temp):
             os.unlink(temp)
         raise
+
+
+@cli.command()
+@click.option("--source", metavar="PATH|URL", help="The list (default: the embedded one).")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Report format.")
+@click.option("--fix", is_flag=True, help="Write a corrected copy of the list.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="With --fix: where to write the corrected list.")
+@click.option("--in-place", is_flag=True, help="With --fix: overwrite the --source file.")
+@click.option("--only", multiple=True, type=click.Choice(["stale-venue", "title", "preprint-link"]),
+              help="With --fix: fix only these kinds (repeatable).")
+def check(source, db_path, fmt, fix, output, in_place, only) -> None:
+    """Report what the list gets wrong, from the canonical records in the library.
+
+    \b
+    Kinds: stale-venue (listed as Arxiv, published since), title (renamed),
+    preprint-link (links arXiv though a version of record exists), duplicate
+    (the same paper in several tables), unresolved, no-code.
+    \b
+      rsbib check
+      rsbib check --format json
+      rsbib check --source README.md --fix -o FIXED.md
+      rsbib check --source README.md --fix --in-place --only stale-venue
+    """
+    from .awesome import load_source, parse
+    from .check import check as find, fixed_text
+
+    if fix and not (output or in_place):
+        fail("--fix needs -o FILE or --in-place")
+    if in_place and not source:
+        fail("--in-place needs --source: the embedded list cannot be changed")
+    if in_place and output:
+        fail("give -o FILE or --in-place, not both")
+    if output and source and os.path.abspath(output) == os.path.abspath(source):
+        fail("-o names the source file; use --in-place to overwrite it")
+    try:
+        text, name = load_source(source)
+    except SourceError as exc:
+        fail(str(exc))
+    parsed = parse(text, name)
+    with opened(db_path, must_exist=True) as library:
+        findings = find(parsed, text, library)
+    if fmt == "json":
+        click.echo(json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False))
+    else:
+        _print_findings(findings, parsed)
+    if fix:
+        new, count, problems = fixed_text(text, parsed, findings, only)
+        for problem in problems:
+            click.echo(f"warning: {name}: {problem}", err=True)
+        target = source if in_place else output
+        _write_atomically(target, new)
+        click.echo(f"{count} cells fixed in {target}", err=True)
+
+
+def _print_findings(findings, parsed) -> None:
+    headings = {c.slug: c.heading for c in parsed.categories}
+    current = None
+    for f in findings:
+        if f.category != current:
+            current = f.category
+            click.echo(f"\n{headings.get(current, current)} [{current}]")
+        label = f.abbreviation or "-"
+        if f.suggested:
+            click.echo(f"  line {f.line} {label}: {f.kind}: {f.current!r} -> {f.suggested!r} ({f.reason})")
+        else:
+            click.echo(f"  line {f.line} {label}: {f.kind}: {f.reason}")
+    counts = {k: sum(1 for f in findings if f.kind == k) for k in dict.fromkeys(f.kind for f in findings)}
+    click.echo("\n" + ", ".join(f"{n} {k}" for k, n in counts.items()) if counts else "No findings.")
 
 
 @cli.command()
@@ -229,7 +298,6 @@ def rekey(db_path, yes) -> None:
               help="Serve read-only and faster (only while no sync writes the file).")
 def serve(db_path, port, host, immutable) -> None:
     """Browse the library with Datasette: facets, full-text search, canned queries."""
-    import os
     import shutil
     import tempfile
 

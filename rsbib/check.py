@@ -1,0 +1,109 @@
+"""`rsbib check`: what the list gets wrong, judged against the canonical records in library.db.
+
+Findings are for the list's maintainers: a venue label that still says
+Arxiv for a paper published since, a title the paper no longer has, a link
+to the preprint where a version of record exists, a paper in several
+tables, a row no service knows, a missing code link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from . import venues
+from .awesome import ParsedList
+from .library import Library, row_keys
+from .listfix import Edit, apply, cell_text
+from .matching import normalize_title
+
+KINDS = ("stale-venue", "title", "preprint-link", "duplicate", "unresolved", "no-code")
+FIXABLE = {"stale-venue": "publication", "title": "title", "preprint-link": "paper"}
+
+
+@dataclass
+class Finding:
+    line: int
+    category: str
+    abbreviation: str | None
+    kind: str
+    current: str | None
+    suggested: str | None
+    reason: str
+
+    @property
+    def fixable(self) -> bool:
+        return self.kind in FIXABLE and self.suggested is not None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def check(parsed: ParsedList, text: str, library: Library) -> list[Finding]:
+    """Findings for every row of the list (`parsed` from `text`) that library.db knows."""
+    lines = text.splitlines()
+    entries = {e["row_key"]: e for e in library.db["entries"].rows}
+    works = {w["id"]: w for w in library.db["works"].rows}
+    tables_of: dict[int, list[tuple[str, int]]] = {}
+    for e in entries.values():
+        if e["work_id"] is not None:
+            tables_of.setdefault(e["work_id"], []).append((e["category"], e["line"]))
+    findings: list[Finding] = []
+    for row, key in zip(parsed.rows, row_keys(parsed.rows)):
+        entry = entries.get(key)
+        if entry is None:
+            continue  # not synced yet: nothing to judge it by
+        work = works.get(entry["work_id"])
+
+        def add(kind, current, suggested, reason):
+            findings.append(Finding(row.line, row.category, row.abbreviation, kind, current,
+                                    suggested, reason))
+
+        if work is None:
+            if entry["status"] != "not-a-paper":
+                status = "" if entry["status"] == "unresolved" else f"{entry['status']}: "
+                add("unresolved", row.title, None, f"{status}{entry['note'] or 'not looked up yet'}")
+        else:
+            _judge_work(row, work, add)
+            others = sorted({c for c, line in tables_of[work["id"]] if line != row.line} - {row.category})
+            if others:
+                add("duplicate", row.category, None, f"also listed in {', '.join(others)}")
+        if "code" in row.columns and row.code_url is None:
+            add("no-code", cell_text(lines[row.line - 1], row.columns["code"]), None,
+                "no code link")
+    return findings
+
+
+def _judge_work(row, work: dict, add) -> None:
+    if venues.is_preprint_label(row.venue_label) and work["type"] != "preprint" \
+            and work["venue_source"] == "crossref":
+        label = venues.label_for(work["venue"])
+        suggested = f"{label}{work['year']}" if label and work["year"] else None
+        add("stale-venue", row.publication, suggested,
+            f"published in {work['venue']} ({work['year']})"
+            + ("" if suggested else "; no list-style label known for this venue"))
+    if normalize_title(row.title) != normalize_title(work["title"]):
+        add("title", row.title, work["title"], "the paper's title differs from the list's")
+    if row.paper_url and "arxiv.org" in row.paper_url and work["doi"]:
+        add("preprint-link", row.paper_url, f"https://doi.org/{work['doi']}",
+            "links the preprint; a version of record exists")
+
+
+def fixes(parsed: ParsedList, findings: list[Finding], only: tuple[str, ...] = ()) -> list[Edit]:
+    """Cell edits for the fixable findings (of the kinds in `only`, when given)."""
+    rows = {row.line: row for row in parsed.rows}
+    edits = []
+    for finding in findings:
+        if not finding.fixable or (only and finding.kind not in only):
+            continue
+        row = rows[finding.line]
+        role = FIXABLE[finding.kind]
+        if role in row.columns:
+            edits.append(Edit(row.line, row.columns[role], finding.current, finding.suggested))
+    return edits
+
+
+def fixed_text(text: str, parsed: ParsedList, findings: list[Finding],
+               only: tuple[str, ...] = ()) -> tuple[str, int, list[str]]:
+    """The list with the fixes made; how many; and the ones that could not be made."""
+    new, done, problems = apply(text, fixes(parsed, findings, only))
+    return new, len(done), problems

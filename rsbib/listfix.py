@@ -1,0 +1,61 @@
+"""Rewrite single cells of a markdown table in place: every other byte of the list stays as it was."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass
+class Edit:
+    line: int  # 1-based line of the row
+    column: int  # 0-based cell position
+    old: str  # the text to replace inside the cell (a title, a label, a URL)
+    new: str
+
+
+def cell_spans(line: str) -> list[tuple[int, int]]:
+    """(start, end) of each cell's content in a GFM table row; escaped pipes do not split."""
+    body = line.rstrip("\r\n")
+    cuts = [m.start() for m in re.finditer(r"(?<!\\)\|", body)]
+    if not cuts:
+        return [(0, len(body))]
+    bounds = cuts if not body[:cuts[0]].strip() else [-1, *cuts]
+    if body[bounds[-1] + 1:].strip():
+        bounds.append(len(body))  # no closing pipe: the text after the last one is a cell
+    return [(a + 1, b) for a, b in zip(bounds, bounds[1:])]
+
+
+def cell_text(line: str, column: int) -> str | None:
+    spans = cell_spans(line)
+    if column >= len(spans):
+        return None
+    start, end = spans[column]
+    return line[start:end].strip()
+
+
+def apply(text: str, edits: list[Edit]) -> tuple[str, list[Edit], list[str]]:
+    """The list with `edits` made, the edits made, and why the others could not be.
+
+    An edit replaces `old` inside its cell only, so markup around it (bold,
+    link text, padding) is kept; a cell where `old` cannot be found is left
+    alone and reported.
+    """
+    lines = text.splitlines(keepends=True)
+    done, problems = [], []
+    for edit in sorted(edits, key=lambda e: (e.line, -e.column)):
+        line = lines[edit.line - 1]
+        spans = cell_spans(line)
+        if edit.column >= len(spans):
+            problems.append(f"line {edit.line}: no cell {edit.column + 1}")
+            continue
+        start, end = spans[edit.column]
+        cell = line[start:end]
+        old = edit.old.replace("|", "\\|")
+        if cell.count(old) != 1:
+            problems.append(f"line {edit.line}: {edit.old!r} not found once in its cell")
+            continue
+        new = edit.new.replace("|", "\\|")
+        lines[edit.line - 1] = line[:start] + cell.replace(old, new) + line[end:]
+        done.append(edit)
+    return "".join(lines), done, problems
