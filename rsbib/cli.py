@@ -29,11 +29,12 @@ def fail(message: str) -> None:
 
 
 @contextmanager
-def opened(db_path: str, must_exist: bool = False):
-    if must_exist and not os.path.exists(db_path):
+def opened(db_path: str, must_exist: bool = False, readonly: bool = False):
+    """The library, or a one-line error and exit 2. `readonly` commands never write to it."""
+    if (must_exist or readonly) and not os.path.exists(db_path):
         fail(f"{db_path}: no such library (run `rsbib sync --db {db_path}` first)")
     try:
-        library = Library(db_path)
+        library = Library(db_path, readonly=readonly)
     except LibraryError as exc:
         fail(str(exc))
     try:
@@ -138,7 +139,7 @@ def _table(counts: dict) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def status(db_path, as_json) -> None:
     """Rows per table and resolution status, and the number of works."""
-    with opened(db_path, must_exist=True) as library:
+    with opened(db_path, readonly=True) as library:
         counts = library.status_counts()
     if as_json:
         click.echo(json.dumps(counts, indent=2))
@@ -167,7 +168,7 @@ def export(db_path, categories, fmt, resolved_only, output) -> None:
     from .export import CategoryError, collect, csl, match_categories
     from .export import bibtex as bib
 
-    with opened(db_path, must_exist=True) as library:
+    with opened(db_path, readonly=True) as library:
         try:
             slugs = match_categories(library, categories) if categories else None
         except CategoryError as exc:
@@ -242,7 +243,7 @@ def check(source, db_path, fmt, fix, output, in_place, only) -> None:
     except SourceError as exc:
         fail(str(exc))
     parsed = parse(text, name)
-    with opened(db_path, must_exist=True) as library:
+    with opened(db_path, readonly=True) as library:
         findings = find(parsed, text, library)
     if fmt == "json":
         click.echo(json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False))

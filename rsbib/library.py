@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -77,14 +79,22 @@ class LibraryError(Exception):
 class Library:
     """library.db opened for reading and writing."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, readonly: bool = False):
+        """Open (and create or upgrade) a library; `readonly` never writes to the file."""
         self.path = Path(path)
+        self.readonly = readonly
         try:
-            self.db = sqlite_utils.Database(self.path)
+            if readonly:
+                uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+                self.db = sqlite_utils.Database(sqlite3.connect(uri, uri=True))
+            else:
+                self.db = sqlite_utils.Database(self.path)
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA busy_timeout = 30000")
             self._migrate()
-        except Exception as exc:  # sqlite3.DatabaseError and friends
+        except LibraryError as exc:
+            raise LibraryError(f"{self.path}: {exc}") from exc
+        except sqlite3.Error as exc:
             raise LibraryError(f"{self.path}: cannot open as a library ({exc})") from exc
 
     # -- schema -----------------------------------------------------------------
@@ -93,9 +103,13 @@ class Library:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise LibraryError(f"made by a newer rsbib (schema {version} > {SCHEMA_VERSION})")
+        if version == 0 and self.db.table_names():
+            raise LibraryError("is a SQLite file but not an rsbib library")
+        if self.readonly:
+            if version < SCHEMA_VERSION:
+                raise LibraryError("is an older or empty library; run `rsbib sync` first")
+            return
         if version < SCHEMA_VERSION:
-            if version == 0 and self.db.table_names():
-                raise LibraryError("is a SQLite file but not an rsbib library")
             with self.db.atomic():
                 self._create_schema()
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -411,7 +425,8 @@ class Library:
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
-        self.checkpoint()
+        if not self.readonly:
+            self.checkpoint()
         self.db.close()
 
 

@@ -106,3 +106,17 @@ def test_no_progress_bar_when_not_a_terminal(api, tmp_path):
     result = run("sync", "--db", str(tmp_path / "x.db"))
     assert "Resolving" not in result.stderr and "Synced 93 rows" in result.stderr
     assert "total" in result.stderr and "75 works in the library." in result.stderr
+
+
+def test_read_only_commands_never_write_to_the_library(tmp_path):
+    import shutil
+
+    from tests.conftest import ROOT
+
+    db = tmp_path / "library.db"
+    shutil.copy(ROOT / "library.db", db)
+    before = db.read_bytes()
+    for args in (["status"], ["export"], ["check"], ["export", "--format", "csl-json"]):
+        assert run(*args, "--db", str(db)).exit_code == 0, args
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["library.db"]
