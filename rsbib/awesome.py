@@ -44,6 +44,10 @@ HEADING_NOISE = {
 }
 _LABEL_YEAR = re.compile(r"^(.*?)\s*((?:19|20)\d{2})$")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
+_HTTP = re.compile(r"^https?://\S+$", re.IGNORECASE)
+_MD_LINK = re.compile(r"\]\(([^)\s]*)")  # a [text](target) markdown-it refused to make a link
+_HTML_HREF = re.compile(r"<a\s[^>]*href\s*=\s*[\"']([^\"']+)[\"']", re.IGNORECASE)
+_ROW_LIKE = re.compile(r"^\s*\|.*\|\s*$")
 
 
 @dataclass
@@ -152,20 +156,46 @@ def heading_text(inline: Token) -> str:
     return re.sub(r"\s+", " ", clean("".join(parts)))
 
 
-def cell_link(inline: Token) -> str | None:
-    """The URL of a link cell; None for `null`, "Comming soon" and other placeholders.
+def cell_spans(line: str) -> list[tuple[int, int]]:
+    """(start, end) of each cell's content in a GFM table row; escaped pipes do not split."""
+    body = line.rstrip("\r\n")
+    cuts = [m.start() for m in re.finditer(r"(?<!\\)\|", body)]
+    if not cuts:
+        return [(0, len(body))]
+    bounds = cuts if not body[:cuts[0]].strip() else [-1, *cuts]
+    if body[bounds[-1] + 1:].strip():
+        bounds.append(len(body))  # no closing pipe: the text after the last one is a cell
+    return [(a + 1, b) for a, b in zip(bounds, bounds[1:])]
 
-    A real link keeps its URL whatever its text says (`[Comming soon](https://...)`).
-    A bare URL written as text counts too.
+
+def cell_link(inline: Token) -> tuple[str | None, str | None]:
+    """(URL, problem) of a link cell; no URL for `null`, "Comming soon" and other placeholders.
+
+    A real link keeps its URL whatever its text says (`[Comming soon](https://...)`);
+    a bare URL and an HTML <a href> count too. Only http(s) links are taken: any
+    other scheme (javascript:, file:, a relative path) is refused with a reason.
     """
+    href = None
     for child in inline.children or []:
         if child.type == "link_open":
             href = clean(child.attrGet("href") or "")
-            return href or None
+            break
+        if child.type == "html_inline" and _HTML_HREF.search(child.content):
+            href = clean(_HTML_HREF.search(child.content).group(1))
+            break
     text = heading_text(inline)
-    if text.lower() in NO_LINK_TEXTS:
-        return None
-    return text if _URL.match(text) else None
+    if href is None:
+        if text.lower() in NO_LINK_TEXTS:
+            return None, None
+        if _URL.match(text):
+            href = text
+        elif _MD_LINK.search(text):
+            return None, f"link {_MD_LINK.search(text).group(1)!r} is not an http(s) URL; ignored"
+        else:
+            return None, None
+    if not _HTTP.match(href):
+        return None, f"link {href[:80]!r} is not an http(s) URL; ignored"
+    return href, None
 
 
 def _header_role(name: str) -> str | None:
@@ -175,6 +205,8 @@ def _header_role(name: str) -> str | None:
 def parse(text: str, source: str = EMBEDDED_LIST) -> ParsedList:
     """Parse a whole list: every table under every heading, plus fenced BibTeX blocks."""
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    lines = text.splitlines()
+    covered: set[int] = set()  # 0-based lines inside tables and code blocks
     categories: list[Category] = []
     rows: list[Row] = []
     cites: list[CiteBlock] = []
@@ -187,10 +219,13 @@ def parse(text: str, source: str = EMBEDDED_LIST) -> ParsedList:
         tok = tokens[i]
         if tok.type == "heading_open":
             heading, current = tokens[i + 1], None
-        elif tok.type == "fence":
-            cites.extend(_cite_blocks(tok, source, problems))
+        elif tok.type in ("fence", "code_block", "html_block"):
+            covered.update(range(*tok.map) if tok.map else ())
+            if tok.type == "fence":
+                cites.extend(_cite_blocks(tok, source, problems))
         elif tok.type == "table_open":
             end = _closing(tokens, i, "table_close")
+            covered.update(range(*tok.map) if tok.map else ())
             if current is None:
                 title = heading_text(heading) if heading is not None else "Untitled"
                 slug = category_slug(heading) if heading is not None else "uncategorized"
@@ -199,10 +234,28 @@ def parse(text: str, source: str = EMBEDDED_LIST) -> ParsedList:
                     slug = f"{slug}-{slugs[slug]}"
                 current = Category(slug, title, len(categories) + 1)
                 categories.append(current)
-            rows.extend(_table_rows(tokens[i:end + 1], current, source, problems))
+            rows.extend(_table_rows(tokens[i:end + 1], current, source, lines, problems))
             i = end
         i += 1
+    for n, line in enumerate(lines):
+        if n not in covered and _ROW_LIKE.match(line):
+            problems.append(Problem(source, n + 1, "looks like a table row but is not in a table "
+                                                   "(missing delimiter row?); skipped"))
+    if not categories:
+        problems.append(Problem(source, 1, "no tables found"))
+    _report_repeats(rows, source, problems)
+    problems.sort(key=lambda p: p.line)
     return ParsedList(source, categories, rows, cites, problems)
+
+
+def _report_repeats(rows: list[Row], source: str, problems: list[Problem]) -> None:
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        key = (row.category, row.title.casefold(), row.paper_url)
+        if key in seen:
+            problems.append(Problem(source, row.line, f"repeats the row of line {seen[key]}"))
+        else:
+            seen[key] = row.line
 
 
 def _closing(tokens: list[Token], start: int, kind: str) -> int:
@@ -212,7 +265,7 @@ def _closing(tokens: list[Token], start: int, kind: str) -> int:
     return len(tokens) - 1
 
 
-def _table_rows(tokens: list[Token], category: Category, source: str,
+def _table_rows(tokens: list[Token], category: Category, source: str, lines: list[str],
                 problems: list[Problem]) -> list[Row]:
     headers: list[str] = []
     rows: list[Row] = []
@@ -236,9 +289,18 @@ def _table_rows(tokens: list[Token], category: Category, source: str,
                     problems.append(Problem(source, line, "table has no Title column; its rows are skipped"))
                     return []
             else:
+                written = len(cell_spans(lines[line - 1])) if 0 < line <= len(lines) else len(cells)
+                if written != len(headers):
+                    fewer = written < len(headers)
+                    problems.append(Problem(source, line, (
+                        f"row has {written} cells, the header {len(headers)}; "
+                        + ("the missing ones are empty" if fewer else "the extra ones are ignored"))))
                 row = _row(headers, cells, category, line, source, problems)
                 if row is not None:
                     rows.append(row)
+    if headers and not rows:
+        problems.append(Problem(source, tokens[0].map[0] + 1 if tokens[0].map else 0,
+                                "table has no rows"))
     return rows
 
 
@@ -262,6 +324,11 @@ def _row(headers: list[str], cells: list[Token], category: Category, line: int,
     abbreviation = heading_text(values["abbreviation"]) if "abbreviation" in values else None
     publication = heading_text(values["publication"]) if "publication" in values else None
     venue_label, year = split_publication(publication)
+    links = {}
+    for role in ("paper", "code"):
+        links[role], problem = cell_link(values[role]) if role in values else (None, None)
+        if problem:
+            problems.append(Problem(source, line, f"{role} {problem}"))
     return Row(
         category=category.slug,
         heading=category.heading,
@@ -271,8 +338,8 @@ def _row(headers: list[str], cells: list[Token], category: Category, line: int,
         publication=publication or None,
         venue_label=venue_label,
         label_year=year,
-        paper_url=cell_link(values["paper"]) if "paper" in values else None,
-        code_url=cell_link(values["code"]) if "code" in values else None,
+        paper_url=links["paper"],
+        code_url=links["code"],
         extra=extra,
         columns=columns,
     )

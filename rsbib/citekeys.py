@@ -35,16 +35,27 @@ def base_key(family: str | None, year: int | None, title: str) -> str:
     return f"{who}{year or ''}{first_significant_word(title)}"
 
 
+class KeySet:
+    """Keys in use, compared case-insensitively (BibTeX treats keys so)."""
+
+    def __init__(self, keys: Iterable[str] = ()):
+        self._folded = {k.casefold() for k in keys}
+
+    def __contains__(self, key: str) -> bool:
+        return key.casefold() in self._folded
+
+    def claim(self, base: str) -> str:
+        """`base` itself when free, else base+a, base+b, ...; the key returned is taken."""
+        key = base
+        if key in self:
+            key = next(base + s for s in _suffixes() if base + s not in self)
+        self._folded.add(key.casefold())
+        return key
+
+
 def unique_key(base: str, taken: Iterable[str]) -> str:
-    """`base` itself when free, else base+a, base+b, ... (compared case-insensitively)."""
-    used = {k.casefold() for k in taken}
-    if base.casefold() not in used:
-        return base
-    for suffix in _suffixes():
-        candidate = base + suffix
-        if candidate.casefold() not in used:
-            return candidate
-    raise AssertionError("unreachable: the suffix sequence is infinite")
+    """The key `KeySet(taken).claim(base)` would give."""
+    return KeySet(taken).claim(base)
 
 
 def _suffixes():

@@ -19,7 +19,7 @@ from .library import STATUSES, Library, LibraryError
 
 db_option = click.option(
     "--db", "db_path", default="library.db", show_default=True, metavar="PATH",
-    type=click.Path(dir_okay=False), help="The library file.")
+    help="The library file.")
 
 
 def fail(message: str) -> None:
@@ -33,6 +33,8 @@ def opened(db_path: str, must_exist: bool = False, readonly: bool = False):
     """The library, or a one-line error and exit 2. `readonly` commands never write to it."""
     if (must_exist or readonly) and not os.path.exists(db_path):
         fail(f"{db_path}: no such library (run `rsbib sync --db {db_path}` first)")
+    if os.path.isdir(db_path):
+        fail(f"{db_path}: cannot open as a library (it is a directory)")
     try:
         library = Library(db_path, readonly=readonly)
     except LibraryError as exc:

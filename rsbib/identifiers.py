@@ -126,7 +126,7 @@ def read_link(url: str | None) -> LinkInfo | None:
     """Classify a paper link and read any arXiv id or DOI from it."""
     if not url:
         return None
-    url = clean(url)
+    url = clean(unquote(url))  # markdown-it percent-encodes what it finds odd, invisible chars too
     parts = urlsplit(url)
     host = parts.hostname or ""
     host = host.lower()

@@ -316,11 +316,10 @@ class Library:
 
     # -- keys ---------------------------------------------------------------------
 
-    def taken_keys(self) -> set[str]:
-        keys = {r[0] for r in self.db.execute("SELECT citekey FROM works WHERE citekey IS NOT NULL")}
-        keys |= {r[0] for r in self.db.execute(
-            "SELECT citekey FROM entries WHERE citekey IS NOT NULL AND work_id IS NULL")}
-        return keys
+    def taken_keys(self) -> citekeys.KeySet:
+        return citekeys.KeySet(r[0] for r in self.db.execute(
+            "SELECT citekey FROM works WHERE citekey IS NOT NULL UNION ALL "
+            "SELECT citekey FROM entries WHERE citekey IS NOT NULL AND work_id IS NULL"))
 
     def assign_keys(self, inherit: bool = True) -> None:
         """Give every work without a key one; cite blocks of the list pin theirs.
@@ -334,8 +333,7 @@ class Library:
         taken = self.taken_keys()
         for work in self.db["works"].rows_where("citekey IS NULL", order_by="id"):
             inherited = self._entry_key_for(work["id"]) if inherit else None
-            key = inherited or citekeys.unique_key(self._base_key(work), taken)
-            taken.add(key)
+            key = taken.claim(inherited or self._base_key(work))
             self.db["works"].update(work["id"], {
                 "citekey": key, "key_source": "entry" if inherited else "generated"})
 
@@ -345,8 +343,7 @@ class Library:
             taken = self.taken_keys()
             for entry in self.db["entries"].rows_where(
                     "work_id IS NULL AND citekey IS NULL", order_by="id"):
-                key = citekeys.unique_key(entry_base_key(entry), taken)
-                taken.add(key)
+                key = taken.claim(entry_base_key(entry))
                 self.db["entries"].update(entry["id"], {"citekey": key})
 
     def _entry_key_for(self, work_id: int) -> str | None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from .awesome import cell_spans
 
 
 @dataclass
@@ -12,18 +13,6 @@ class Edit:
     column: int  # 0-based cell position
     old: str  # the text to replace inside the cell (a title, a label, a URL)
     new: str
-
-
-def cell_spans(line: str) -> list[tuple[int, int]]:
-    """(start, end) of each cell's content in a GFM table row; escaped pipes do not split."""
-    body = line.rstrip("\r\n")
-    cuts = [m.start() for m in re.finditer(r"(?<!\\)\|", body)]
-    if not cuts:
-        return [(0, len(body))]
-    bounds = cuts if not body[:cuts[0]].strip() else [-1, *cuts]
-    if body[bounds[-1] + 1:].strip():
-        bounds.append(len(body))  # no closing pipe: the text after the last one is a cell
-    return [(a + 1, b) for a, b in zip(bounds, bounds[1:])]
 
 
 def cell_text(line: str, column: int) -> str | None:
