@@ -277,6 +277,74 @@ def _print_findings(findings, parsed) -> None:
 
 
 @cli.command()
+@click.argument("row", required=False)
+@db_option
+@click.option("--doi", help="The row cites the paper with this DOI.")
+@click.option("--arxiv", "arxiv_id", metavar="ID", help="The row cites this arXiv paper.")
+@click.option("--not-a-paper", is_flag=True, help="The row names no paper (a project, a website).")
+@click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
+              help="Fix a field of the row's work: title, year, venue, type, volume, issue, "
+                   "pages, authors, citekey, ... (repeatable).")
+@click.option("--clear", is_flag=True, help="Remove every correction of the row.")
+@click.option("--list", "show", is_flag=True, help="List the corrections.")
+def pin(row, db_path, doi, arxiv_id, not_a_paper, assignments, clear, show) -> None:
+    """Correct a row by hand; no later sync (not even --refresh) overwrites it.
+
+    ROW is the row's line in the list as last synced, or a citation key.
+
+    \b
+      rsbib pin 23 --doi 10.1109/TGRS.2022.3200000      # GeCo: this is the paper
+      rsbib pin 80 --not-a-paper
+      rsbib pin liu2024remoteclip --set title="RemoteCLIP: A Vision Language Foundation Model"
+      rsbib pin --list
+    """
+    from . import corrections as fix
+
+    with opened(db_path, must_exist=True) as library:
+        if show:
+            for c in fix.listing(library):
+                line = c["current_line"] or f"{c['line']} (no longer in the list)"
+                click.echo(f"line {line}: {c['field']} = {c['value'] or ''}  [{c['created_at']}]")
+            return
+        if not row:
+            fail("name a ROW (a line or a citation key), or give --list")
+        entry = _find_row(library, row)
+        if clear:
+            click.echo(f"{fix.clear(library, entry)} corrections removed from line {entry['line']}",
+                       err=True)
+            return
+        wanted = [("doi", doi), ("arxiv_id", arxiv_id)]
+        changes = [(f, v) for f, v in wanted if v] + ([(fix.NOT_A_PAPER, None)] if not_a_paper else [])
+        for assignment in assignments:
+            field, sep, value = assignment.partition("=")
+            if not sep:
+                fail(f"--set {assignment!r}: write FIELD=VALUE")
+            changes.append((field.strip(), value))
+        if not changes:
+            fail("nothing to correct: give --doi, --arxiv, --not-a-paper, --set or --clear")
+        try:
+            for field, value in changes:
+                fix.add(library, entry, field, value)
+        except fix.CorrectionError as exc:
+            fail(str(exc))
+    bound = any(f in ("doi", "arxiv_id") for f, _ in changes)
+    click.echo(f"line {entry['line']}: {len(changes)} corrections kept"
+               + ("; run `rsbib sync` to fetch the paper" if bound else ""), err=True)
+
+
+def _find_row(library, row: str) -> dict:
+    if row.isdigit():
+        found = list(library.db["entries"].rows_where("line = ?", [int(row)]))
+    else:
+        found = list(library.db.query(
+            "SELECT e.* FROM entries e LEFT JOIN works w ON w.id = e.work_id "
+            "WHERE coalesce(w.citekey, e.citekey) = ? COLLATE NOCASE ORDER BY e.line", [row]))
+    if not found:
+        fail(f"no row at {row!r} (a line of the list, or a citation key)")
+    return found[0]
+
+
+@cli.command()
 @db_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def rekey(db_path, yes) -> None:

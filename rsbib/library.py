@@ -25,7 +25,7 @@ from .awesome import CiteBlock, ParsedList, Row
 from .identifiers import normalize_arxiv_id, publication_doi, read_link
 from .records import Author, WorkRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STATUSES = ("resolved", "unresolved", "ambiguous", "failed", "not-a-paper")
 # Statuses whose answer is final until the row changes or --refresh is given.
 SETTLED = ("resolved", "ambiguous", "not-a-paper")
@@ -36,6 +36,7 @@ WORK_COLUMNS = {
     "pages": str, "publisher": str, "url": str, "abstract": str, "arxiv_title": str,
     "arxiv_year": int, "primary_class": str, "journal_ref": str, "title_en": str,
     "venue_source": str, "key_source": str, "created_run": int, "updated_run": int,
+    "corrected": str,
 }
 ENTRY_COLUMNS = {
     "id": int, "row_key": str, "category": str, "line": int, "abbreviation": str,
@@ -100,6 +101,7 @@ class Library:
     # -- schema -----------------------------------------------------------------
 
     def _migrate(self) -> None:
+        """Create a new library, or upgrade an older one in place, one schema version at a time."""
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise LibraryError(f"made by a newer rsbib (schema {version} > {SCHEMA_VERSION})")
@@ -109,12 +111,22 @@ class Library:
             if version < SCHEMA_VERSION:
                 raise LibraryError("is an older or empty library; run `rsbib sync` first")
             return
-        if version < SCHEMA_VERSION:
+        steps = {0: self._create_schema, 1: self._add_corrections}
+        while version < SCHEMA_VERSION:
             with self.db.atomic():
-                self._create_schema()
-                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                steps[version]()
+                version += 1
+                self.db.execute(f"PRAGMA user_version = {version}")
         if self.db.journal_mode != "wal":
             self.db.enable_wal()  # readers (Datasette) never wait for a sync, nor a sync for them
+
+    def _add_corrections(self) -> None:
+        """Schema 2: corrections made by hand, and which fields of a work they changed."""
+        self.db["corrections"].create({
+            "id": int, "row_key": str, "line": int, "title": str, "field": str, "value": str,
+            "created_at": str}, pk="id", not_null={"row_key", "field"})
+        self.db["corrections"].create_index(["row_key", "field"], unique=True)
+        self.db["works"].add_column("corrected", str)
 
     def _create_schema(self) -> None:
         db = self.db
@@ -127,7 +139,8 @@ class Library:
             "exit_code": int,
         }, pk="id")
         db["categories"].create({"slug": str, "heading": str, "position": int}, pk="slug")
-        db["works"].create(WORK_COLUMNS, pk="id", not_null={"title"},
+        db["works"].create({k: v for k, v in WORK_COLUMNS.items() if k != "corrected"},
+                           pk="id", not_null={"title"},
                            foreign_keys=[("created_run", "sync_runs", "id"),
                                          ("updated_run", "sync_runs", "id")])
         for column in ("doi", "arxiv_id", "citekey"):
@@ -226,24 +239,43 @@ class Library:
 
         A row that was looked up and found in neither service is an answer
         too; it is asked again only with --refresh or when the row changes.
+        A row bound to a paper by hand is looked up by that paper's id, until
+        its work carries it; a row marked not a paper by hand is never asked.
         """
-        if refresh:
-            return list(self.db["entries"].rows_where(order_by="id"))
+        from .corrections import NOT_A_PAPER, bindings
+
+        pins = bindings(self)
         marks = ",".join("?" * len(SETTLED))
-        return list(self.db["entries"].rows_where(
+        pending = {e["id"]: e for e in self.db["entries"].rows_where(
+            None if refresh else
             f"status not in ({marks}) and not (status = 'unresolved' and resolved_run is not null)",
-            SETTLED, order_by="id"))
+            None if refresh else SETTLED, order_by="id")}
+        for entry in self.db["entries"].rows_where(order_by="id"):
+            pin = pins.get(entry["row_key"])
+            if not pin:
+                continue
+            if NOT_A_PAPER in pin:
+                pending.pop(entry["id"], None)
+                continue
+            work = self.db["works"].get(entry["work_id"]) if entry["work_id"] else {}
+            if refresh or any(work.get(f) != v for f, v in pin.items()):
+                pending[entry["id"]] = {**entry, "link_doi": pin.get("doi"),
+                                        "link_arxiv_id": pin.get("arxiv_id"), "pinned": True}
+        return [pending[i] for i in sorted(pending)]
 
     def mark_not_looked_up(self, entry_ids: list[int], note: str) -> None:
         with self.db.atomic():
             for entry_id in entry_ids:
                 self.db["entries"].update(entry_id, {"note": note})
 
-    def needs_attention(self) -> list[dict]:
-        """Rows a person should look at: failed and ambiguous, in list order."""
+    def needs_attention(self, also: Iterable[int] = ()) -> list[dict]:
+        """Rows a person should look at: failed, ambiguous, and `also` (ids), in list order."""
+        ids = list(also)
+        marks = ",".join("?" * len(ids))
+        extra = f" OR id IN ({marks})" if ids else ""
         return list(self.db.query(
             "SELECT id, category, line, abbreviation, title, status, note FROM entries "
-            "WHERE status IN ('failed', 'ambiguous') ORDER BY line"))
+            f"WHERE status IN ('failed', 'ambiguous'){extra} ORDER BY line", ids))
 
     def cite_blocks(self) -> list[CiteBlock]:
         return [CiteBlock(r["key"], r["entry_type"], json.loads(r["fields"]), r["line"], r["raw"])
@@ -252,11 +284,23 @@ class Library:
     # -- resolution results ---------------------------------------------------------
 
     def save_outcomes(self, outcomes: Iterable[Outcome], run_id: int,
-                      responses: Iterable[tuple] = ()) -> None:
-        """Store one batch atomically: raw answers, works merged, entries pointed at them, keys."""
+                      responses: Iterable[tuple] = ()) -> list[int]:
+        """Store one batch atomically: raw answers, works merged, entries pointed at them, keys.
+
+        A failure never degrades an earlier answer: a resolved row whose new
+        look-up failed keeps its work and status. Returns the ids of those rows.
+        """
+        kept = []
         with self.db.atomic():
             self._store_responses(run_id, responses)
             for outcome in outcomes:
+                if outcome.status == "failed":
+                    old = self.db["entries"].get(outcome.entry_id)
+                    if old["status"] == "resolved" and old["work_id"] is not None:
+                        kept.append(outcome.entry_id)
+                        self.db["entries"].update(outcome.entry_id, {
+                            "note": f"kept the previous answer; this look-up failed: {outcome.note}"})
+                        continue
                 work_id = self.upsert_work(outcome.work, run_id) if outcome.work else None
                 self.db["entries"].update(outcome.entry_id, {
                     "status": outcome.status, "work_id": work_id, "method": outcome.method,
@@ -265,6 +309,13 @@ class Library:
                     if outcome.candidates else None,
                     "resolved_run": run_id})
             self.assign_keys()
+            self.apply_corrections()
+        return kept
+
+    def apply_corrections(self) -> None:
+        from .corrections import apply_all  # corrections builds on this module
+
+        apply_all(self)
 
     def find_works(self, doi: str | None, arxiv_id: str | None) -> list[dict]:
         """Works that hold this DOI or this arXiv id (two when a merge is due)."""
@@ -278,7 +329,9 @@ class Library:
     def upsert_work(self, record: WorkRecord, run_id: int) -> int:
         """Insert or update the one work for this paper; merge works that turn out to be one."""
         matches = self.find_works(record.doi, record.arxiv_id)
-        values = {k: v for k, v in record.to_dict().items() if k in WORK_COLUMNS}
+        # Empty values never overwrite known ones ("" from a sparse record is no answer).
+        values = {k: (None if v == "" else v) for k, v in record.to_dict().items()
+                  if k in WORK_COLUMNS}
         values["authors"] = " and ".join(a.name for a in record.authors) or None
         values["updated_run"] = run_id
         if not matches:
@@ -290,7 +343,7 @@ class Library:
                 self._merge_work(into=work_id, other=other)
             merged = {k: (v if v is not None else keep.get(k)) for k, v in values.items()}
             self.db["works"].update(work_id, merged)
-        self._set_authors(work_id, record.authors)
+        self.set_authors(work_id, record.authors)
         return work_id
 
     def _merge_work(self, into: int, other: dict) -> None:
@@ -304,7 +357,7 @@ class Library:
             self.db["works"].update(into, {"citekey": other["citekey"],
                                            "key_source": other.get("key_source")})
 
-    def _set_authors(self, work_id: int, authors: list[Author]) -> None:
+    def set_authors(self, work_id: int, authors: list[Author]) -> None:
         if not authors:
             return
         self.db.execute("DELETE FROM work_authors WHERE work_id = ?", [work_id])

@@ -102,6 +102,7 @@ def merge(published: WorkRecord | None, preprint: WorkRecord | None) -> WorkReco
     if preprint is None:
         return published
     return published.with_changes(
+        title=published.title or preprint.title,
         authors=published.authors or preprint.authors,
         arxiv_id=preprint.arxiv_id,
         arxiv_title=preprint.arxiv_title,
@@ -137,9 +138,9 @@ class Resolver:
         self._searches: dict[str, list[WorkRecord] | SourceFailure] = {}
 
     def run(self, entries: list[dict]) -> Iterator[list[Outcome]]:
-        tasks = [Task(e) for e in entries]
+        tasks = [Task(e, methods=["pinned"] if e.get("pinned") else []) for e in entries]
         for task in tasks:
-            if is_not_a_paper(task.entry):
+            if not task.entry.get("pinned") and is_not_a_paper(task.entry):
                 task.methods.append("list")
                 task.notes.append("the row names no paper (a code repository or website)")
         yield self._finish([t for t in tasks if t.methods == ["list"]], not_a_paper=True)
@@ -301,6 +302,9 @@ class Resolver:
         if not_a_paper:
             return Outcome(entry_id, "not-a-paper", method="list", note=note)
         work = merge(task.published, task.preprint)
+        if work is not None and not work.title:
+            task.failures.append("the record has no title")
+            work = None
         if work is not None:
             work = fill_from_label(work, [task.entry])
             status = "failed" if task.failures else "resolved"

@@ -70,6 +70,7 @@ def sync(library: Library, source: str | None = None, offline: bool = False,
     library.store_list(parsed)
     pending = library.entries_to_resolve(refresh=refresh)
     requests = {"arxiv": 0, "crossref": 0}
+    kept: list[int] = []
     if offline:
         library.mark_not_looked_up([e["id"] for e in pending if e["status"] != "failed"],
                                    "not looked up: --offline")
@@ -80,12 +81,12 @@ def sync(library: Library, source: str | None = None, offline: bool = False,
         advance = start(len(pending)) if start else None
         resolver = Resolver(arxiv_source, crossref_source, advance)
         for batch in resolver.run(pending):
-            library.save_outcomes(batch, run_id, responses=log.drain())
+            kept += library.save_outcomes(batch, run_id, responses=log.drain())
         library.save_outcomes([], run_id, responses=log.drain())
         requests = {"arxiv": arxiv_source.requests, "crossref": crossref_source.requests}
     library.key_unresolved_rows()
     counts = library.status_counts()
-    attention = library.needs_attention()
+    attention = library.needs_attention(also=kept)
     report = SyncReport(run_id, name, len(parsed.rows), 0 if offline else len(pending),
                         len(pending) if offline else 0, requests, counts, parsed.problems,
                         attention)

@@ -21,7 +21,7 @@ def test_schema_integrity_and_unique_identifiers(synced_db):
     conn = sqlite3.connect(synced_db)
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
     unique = {r[1]: r[2] for r in conn.execute("PRAGMA index_list(works)")}
     for column in ("doi", "arxiv_id", "citekey"):
         assert unique[f"idx_works_{column}"] == 1
@@ -158,3 +158,18 @@ def test_wal_is_checkpointed_on_close(library_copy):
     run("status", "--db", str(library_copy))
     wal = library_copy.with_name(library_copy.name + "-wal")
     assert not wal.exists() or wal.stat().st_size == 0
+
+
+def test_an_older_library_is_upgraded_in_place(library_copy):
+    conn = sqlite3.connect(library_copy)
+    conn.execute("DROP TABLE corrections")
+    conn.execute("ALTER TABLE works DROP COLUMN corrected")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    assert run("status", "--db", str(library_copy)).exit_code == 2  # read-only: asks for a sync
+    library = Library(library_copy)  # what a sync does first
+    assert library.db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert "corrections" in library.db.table_names() and "corrected" in library.db["works"].columns_dict
+    assert library.db["entries"].count == 93  # nothing lost on the way
+    library.close()
