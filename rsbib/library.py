@@ -391,11 +391,16 @@ class Library:
                 "citekey": key, "key_source": "entry" if inherited else "generated"})
 
     def key_unresolved_rows(self) -> None:
-        """Rows left without a work get a key too, so they can be cited (and keep it)."""
+        """Settled rows without a work get a key too, so they can be cited (and keep it).
+
+        Rows that failed or were never looked up get none yet: their paper may
+        still be found, and its key should then be the paper's.
+        """
         with self.db.atomic():
             taken = self.taken_keys()
             for entry in self.db["entries"].rows_where(
-                    "work_id IS NULL AND citekey IS NULL", order_by="id"):
+                    "work_id IS NULL AND citekey IS NULL AND (status IN ('ambiguous', 'not-a-paper') "
+                    "OR (status = 'unresolved' AND resolved_run IS NOT NULL))", order_by="id"):
                 key = taken.claim(entry_base_key(entry))
                 self.db["entries"].update(entry["id"], {"citekey": key})
 
@@ -471,7 +476,12 @@ class Library:
         }
 
     def checkpoint(self) -> None:
-        """Fold the WAL into the main file so the file alone is the whole library."""
+        """Fold the WAL into the main file so the file alone is the whole library.
+
+        Readers in the middle of a read hold it back; then it is left for the
+        last connection to close, rather than making a sync wait for Datasette.
+        """
+        self.db.execute("PRAGMA busy_timeout = 100")
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:

@@ -298,13 +298,13 @@ class Resolver:
     def _outcome(self, task: Task, not_a_paper: bool) -> Outcome:
         entry_id = task.entry["id"]
         method = "+".join(task.methods) or None
-        note = "; ".join(task.notes + task.failures) or None
-        if not_a_paper:
-            return Outcome(entry_id, "not-a-paper", method="list", note=note)
         work = merge(task.published, task.preprint)
         if work is not None and not work.title:
             task.failures.append("the record has no title")
             work = None
+        note = "; ".join(task.notes + task.failures) or None
+        if not_a_paper:
+            return Outcome(entry_id, "not-a-paper", method="list", note=note)
         if work is not None:
             work = fill_from_label(work, [task.entry])
             status = "failed" if task.failures else "resolved"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..library import Library
+from ..library import Library, entry_base_key
 from ..records import Author
 
 
@@ -21,6 +21,7 @@ class Item:
     work: dict | None
     entry: dict  # the first row of the list that cites it
     authors: list[Author] = field(default_factory=list)
+    provisional: bool = False  # a key made for this export only (the row is not settled yet)
 
 
 def match_categories(library: Library, names: tuple[str, ...]) -> list[str]:
@@ -53,6 +54,7 @@ def collect(library: Library, categories: list[str] | None = None,
         params = list(categories)
     items: list[Item] = []
     seen: set = set()
+    taken = library.taken_keys()
     for entry in library.db.query(sql.format(where=where), params):
         if entry["work_id"] is not None:
             if ("work", entry["work_id"]) in seen:
@@ -60,10 +62,11 @@ def collect(library: Library, categories: list[str] | None = None,
             seen.add(("work", entry["work_id"]))
             work = library.db["works"].get(entry["work_id"])
             items.append(Item(work["citekey"], "work", work, entry, _authors(library, work["id"])))
-        elif not resolved_only and entry["citekey"] and ("row", entry["citekey"]) not in seen:
-            seen.add(("row", entry["citekey"]))
+        elif not resolved_only and ("row", entry["row_key"]) not in seen:
+            seen.add(("row", entry["row_key"]))
             kind = "project" if entry["status"] == "not-a-paper" else "unverified"
-            items.append(Item(entry["citekey"], kind, None, entry))
+            key = entry["citekey"] or taken.claim(entry_base_key(entry))
+            items.append(Item(key, kind, None, entry, provisional=not entry["citekey"]))
     return items
 
 

@@ -173,6 +173,10 @@ def write(items: list[Item], biblatex: bool = False) -> tuple[str, list[str]]:
     writer = Writer(biblatex)
     library = BibLibrary()
     for item in items:
+        if item.provisional:
+            writer.warnings.append(
+                f"{item.key}: provisional key; line {item.entry['line']} is not resolved yet "
+                f"({item.entry['status']}), its key may change once it is")
         entry_type, fields = writer.fields(item)
         bad = [k for k, v in fields.items() if not balanced(v) or "\n" in v]
         if bad:

@@ -143,3 +143,15 @@ def crossref_list(items: list[dict], total: int, rows: int, terms: str | None) -
                                    "items-per-page": rows,
                                    "query": {"start-index": 0, "search-terms": terms}}},
                       ensure_ascii=False)
+
+
+def entity_bomb(feed: str) -> str:
+    """The same feed with a DOCTYPE of nested entities and one used in the first title.
+
+    A parser that expands entities would build a gigabyte of "lol"s.
+    """
+    levels = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{n} "{("&lol" + str(n - 1) + ";") * 10}">' for n in range(1, 10)]
+    doctype = "<!DOCTYPE feed [" + "".join(levels) + "]>\n"
+    head, _, rest = feed.partition("\n")
+    return head + "\n" + doctype + rest.replace("<title>", "<title>&lol9;", 2)

@@ -29,7 +29,8 @@ class Fault:
     kind: status (answer `status` with `headers`), slow (sleep `seconds` first),
     drop (close the connection without answering), truncate (cut the body in
     half), malformed (200 with a body that is not the format), empty (arXiv: an
-    empty feed), error-entry (arXiv: 200 with an error entry).
+    empty feed), error-entry (arXiv: 200 with an error entry), entities (arXiv:
+    a feed that defines nested XML entities, the "billion laughs").
     """
 
     service: str  # arxiv | crossref
@@ -235,6 +236,8 @@ class _Handler(BaseHTTPRequestHandler):
                 body = formats.atom_feed("", [], 0, 0, 0)
             elif fault and fault.kind == "error-entry":
                 body = formats.atom_error("internal error, please retry", "internal_error")
+            elif fault and fault.kind == "entities":
+                body = formats.entity_bomb(body)
         else:
             status, body, ctype = s.crossref_answer(parts.path, params)
         if fault and fault.kind == "truncate":
