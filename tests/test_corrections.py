@@ -64,6 +64,10 @@ def test_fixed_fields_survive_refresh_and_show_in_the_library(api, library_copy)
     assert (fixed["title"], fixed["year"]) == ("RemoteCLIP (corrected)", 2023)
     export = run("export", "--db", str(library_copy), "-c", "vision-language").stdout
     assert "title = {{RemoteCLIP} (corrected)}" in export
+    from tests.test_datasette import rows as datasette_rows
+
+    facets = datasette_rows(library_copy, "/library/works.json?_facet=corrected&_size=0")
+    assert [f["value"] for f in facets["facet_results"]["corrected"]["results"]] == ['["title", "year"]']
 
 
 def test_a_key_set_by_hand_survives_rekey(library_copy):

@@ -76,6 +76,7 @@ def test_a_persistent_fault_fails_only_its_rows_and_the_next_sync_retries_them(a
     api.reset()
     result = run("sync", "--db", str(db))
     assert result.exit_code == 0, result.output
+    assert f"({expected_failed} looked up;" in result.stderr  # only the failed rows are asked again
     assert status(db)["resolved"] == 85 and states(db) == states(ROOT / "library.db")
     if fault.service == "crossref":
         assert [h.path for h in api.hits if "filter=doi" in h.path] and api.counts()["arxiv"] == 0
