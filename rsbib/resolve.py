@@ -1,22 +1,24 @@
 """Rows of the list -> canonical works, asking arXiv and Crossref as few questions as possible.
 
-The work runs in three rounds; in each, the arXiv queue (one request every
-3 s) and the Crossref queue run side by side:
+Two lines of work run side by side, sharing each service's pacing (arXiv:
+one request every 3 s, one at a time; Crossref: its announced rate, five
+at once):
 
-1. arXiv: the ids read from links, 100 per request.
-   Crossref: the DOIs read from links (50 per request), then one
-   bibliographic search per distinct title of the rows that have no id.
-2. arXiv: a title search for rows Crossref could not place.
-   Crossref: the published versions of the preprints (the DOI an arXiv
-   record names, else a search by its title and first author).
-3. Crossref: published versions of preprints found by title in round 2.
+- preprints: the arXiv ids read from links, 100 per request; then the
+  published version of each (the DOI its arXiv record names, else a
+  Crossref search by its title and first author);
+- titles: the DOIs read from links, 50 per Crossref request; one Crossref
+  bibliographic search per distinct title of the rows with no id; then an
+  arXiv title search (twenty titles per request) for what Crossref lacked.
 
-Each round's decisions are yielded as one batch, so the library can store
-them atomically and a killed run loses at most the round in flight.
+Last, the published versions of preprints found by title. Decisions are
+yielded in batches, so the library stores them atomically and a killed run
+loses at most the batch in flight.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -136,6 +138,7 @@ class Resolver:
         self.crossref = crossref_source
         self.advance = advance or (lambda n: None)
         self._searches: dict[str, list[WorkRecord] | SourceFailure] = {}
+        self._row_searches_done = threading.Event()
 
     def run(self, entries: list[dict]) -> Iterator[list[Outcome]]:
         tasks = [Task(e, methods=["pinned"] if e.get("pinned") else []) for e in entries]
@@ -149,24 +152,37 @@ class Resolver:
         by_doi = [t for t in live if not t.entry.get("link_arxiv_id") and t.entry.get("link_doi")]
         by_title = [t for t in live if t not in by_arxiv and t not in by_doi]
 
+        # Two lines of work side by side; the Crossref throttle and its five slots are
+        # shared, so Crossref stays busy at its allowed rate from start to end.
         with ThreadPoolExecutor(max_workers=2) as pool:
-            first_arxiv = pool.submit(self._arxiv_ids, by_arxiv)
-            first_crossref = pool.submit(self._crossref_first, by_doi, by_title)
-            first_arxiv.result()
-            first_crossref.result()
-        yield self._finish([t for t in by_doi + by_title if self._settled(t)])
-
-        need_arxiv = [t for t in by_title if not self._settled(t)]
-        need_published = [t for t in by_arxiv if t.preprint and not t.failures]
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            second_arxiv = pool.submit(self._arxiv_titles, need_arxiv)
-            second_crossref = pool.submit(self._published_versions, need_published)
-            second_arxiv.result()
-            second_crossref.result()
-        yield self._finish(by_arxiv)
+            preprints = pool.submit(self._preprint_line, by_arxiv)
+            titles = pool.submit(self._title_line, by_doi, by_title)
+            preprints.result()
+            need_arxiv = titles.result()
+        yield self._finish(by_arxiv + [t for t in by_doi + by_title if self._settled(t)])
 
         self._published_versions([t for t in need_arxiv if t.preprint])
         yield self._finish([t for t in tasks if not t.done])
+
+    def _preprint_line(self, by_arxiv: list[Task]) -> None:
+        """arXiv ids read from links, then the published versions of those preprints.
+
+        The row searches of the other line go to Crossref first: the arXiv
+        title searches wait on them, the published versions wait on nothing.
+        """
+        self._arxiv_ids(by_arxiv)
+        self._row_searches_done.wait()
+        self._published_versions([t for t in by_arxiv if t.preprint and not t.failures])
+
+    def _title_line(self, by_doi: list[Task], by_title: list[Task]) -> list[Task]:
+        """Crossref for DOIs and titles, then arXiv for the titles Crossref could not place."""
+        try:
+            self._crossref_first(by_doi, by_title)
+        finally:
+            self._row_searches_done.set()
+        need_arxiv = [t for t in by_title if not self._settled(t)]
+        self._arxiv_titles(need_arxiv)
+        return need_arxiv
 
     # -- rounds ---------------------------------------------------------------------
 

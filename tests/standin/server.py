@@ -43,6 +43,21 @@ class Fault:
 
 
 @dataclass
+class Rules:
+    """The services' rate rules, enforced as they enforce them (scaled for benchmarks).
+
+    arXiv: one request every `arxiv_interval` seconds, else 503. Crossref:
+    at most `crossref_rate` requests in any second and `crossref_concurrency`
+    at once, else 429 with Retry-After.
+    """
+
+    arxiv_interval: float = 3.0
+    crossref_rate: float = 10.0
+    crossref_concurrency: int = 5
+    tolerance: float = 0.05  # arrival jitter forgiven, as a share of the interval
+
+
+@dataclass
 class Hit:
     service: str
     path: str
@@ -59,10 +74,17 @@ class StandIn:
     """Start with `with StandIn() as s:`; `s.env` holds the two base URLs."""
 
     def __init__(self, corpus: Corpus | None = None, latency: float = 0.0,
-                 port: int = 0, host: str = "127.0.0.1", rate_limit: int = 10):
+                 port: int = 0, host: str = "127.0.0.1", rate_limit: float = 10,
+                 rules: Rules | None = None):
         self.corpus = corpus or Corpus.from_snapshot()
         self.latency = latency
-        self.rate_limit = rate_limit  # what the Crossref side announces to polite clients
+        self.rate_limit = rules.crossref_rate if rules else rate_limit  # announced to clients
+        self.rules = rules
+        self.violations: Counter = Counter()  # requests refused for breaking the rules
+        self._last_arxiv = float("-inf")
+        self._crossref_recent: list[float] = []
+        self._crossref_busy = 0
+        self._index: dict[str, tuple] = {}
         self.faults: list[Fault] = []
         self.hits: list[Hit] = []
         self.lock = threading.Lock()
@@ -90,6 +112,50 @@ class StandIn:
         with self.lock:
             self.hits.clear()
             self.faults.clear()
+            self.violations.clear()
+
+    def admit(self, service: str, now: float) -> tuple[int, dict] | None:
+        """Refusal (status, headers) for a request that breaks the rules, else None."""
+        rules = self.rules
+        if rules is None:
+            return None
+        with self.lock:
+            if service == "arxiv":
+                if now - self._last_arxiv < rules.arxiv_interval * (1 - rules.tolerance):
+                    self.violations[service] += 1
+                    return 503, {"Retry-After": str(max(1, round(rules.arxiv_interval)))}
+                self._last_arxiv = now
+                return None
+            window = 1.0 * (1 - rules.tolerance)  # a second, less the jitter forgiven
+            self._crossref_recent = [t for t in self._crossref_recent if now - t < window]
+            if len(self._crossref_recent) >= rules.crossref_rate or \
+                    self._crossref_busy >= rules.crossref_concurrency:
+                self.violations[service] += 1
+                return 429, {"Retry-After": "1"}
+            self._crossref_recent.append(now)
+            self._crossref_busy += 1
+            return None
+
+    def release(self, service: str) -> None:
+        if self.rules and service == "crossref":
+            with self.lock:
+                self._crossref_busy -= 1
+
+    def _words_index(self, name: str, records: dict) -> dict[str, set]:
+        """word -> keys of records whose title holds it; rebuilt when records come or go.
+
+        (A record replaced under the same key keeps its old words here; candidates
+        are always scored on their current title.)
+        """
+        stamp = (id(records), len(records))
+        cached = self._index.get(name)
+        if cached is None or cached[0] != stamp:
+            index: dict[str, set] = {}
+            for key, record in records.items():
+                for word in set(_words(record.title)):
+                    index.setdefault(word, set()).add(key)
+            cached = self._index[name] = (stamp, index)
+        return cached[1]
 
     def inject(self, *faults: Fault) -> None:
         with self.lock:
@@ -144,12 +210,14 @@ class StandIn:
         """Clauses joined by OR; a clause matches when all its words are in the title."""
         clauses = [c for c in re.split(r"\s+OR\s+", query) if c.strip()]
         scored = {}
+        index = self._words_index("arxiv", self.corpus.arxiv)
         for clause in clauses:
             words = set(_words(re.sub(r"\b(ti|all|abs|au):", " ", clause)))
             words -= {"and", "andnot"}
             if not words:
                 continue
-            for paper in self.corpus.arxiv.values():
+            keys = set.intersection(*(index.get(w, set()) for w in words))
+            for paper in (self.corpus.arxiv[k] for k in keys):
                 title = set(_words(paper.title))
                 if words <= title:
                     score = len(words) / len(title | words)
@@ -170,10 +238,17 @@ class StandIn:
             return 404, "Resource not found.", "text/plain"
         rows = int(params.get("rows", 20) or 20)
         filters = [f.split(":", 1) for f in params.get("filter", "").split(",") if ":" in f]
-        works = list(self.corpus.crossref.values())
-        dois = {v.lower() for k, v in filters if k == "doi"}
+        records = self.corpus.crossref
+        dois = [v.lower() for k, v in filters if k == "doi"]
+        terms = params.get("query.bibliographic") or params.get("query.title") or params.get("query")
+        wanted = set(_words(terms)) if terms else set()
         if dois:
-            works = [w for w in works if w.doi.lower() in dois]
+            works = [records[d] for d in dict.fromkeys(dois) if d in records]
+        elif wanted:
+            index = self._words_index("crossref", records)
+            works = [records[k] for k in set().union(*(index.get(w, set()) for w in wanted))]
+        else:
+            works = list(records.values())
         for key, value in filters:
             if key == "type":
                 works = [w for w in works if w.type == value]
@@ -181,17 +256,15 @@ class StandIn:
                 works = [w for w in works if w.year and w.year >= int(value[:4])]
             elif key == "until-pub-date":
                 works = [w for w in works if w.year and w.year <= int(value[:4])]
-        terms = params.get("query.bibliographic") or params.get("query.title") or params.get("query")
-        if terms:
+        if wanted:
             # Relevance as the cosine of the two word sets, scaled to Crossref's usual range.
-            wanted = set(_words(terms))
             scored = []
             for w in works:
                 title = set(_words(w.title))
                 overlap = len(wanted & title)
                 if overlap:
                     scored.append((100.0 * overlap / (len(title) * len(wanted)) ** 0.5, w))
-            scored.sort(key=lambda s: -s[0])
+            scored.sort(key=lambda s: (-s[0], s[1].doi))  # ties in a fixed order
             items = [formats.crossref_item(w, round(s, 3)) for s, w in scored[:rows]]
             return 200, formats.crossref_list(items, len(scored), rows, terms), "application/json"
         items = [formats.crossref_item(w) for w in works[:rows]]
@@ -210,8 +283,18 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         params = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         service = "arxiv" if parts.path.startswith("/api/query") else "crossref"
+        arrived = time.monotonic()
         with s.lock:
-            s.hits.append(Hit(service, self.path, dict(self.headers), time.monotonic()))
+            s.hits.append(Hit(service, self.path, dict(self.headers), arrived))
+        refusal = s.admit(service, arrived)
+        if refusal:
+            return self._send(refusal[0], "Rate limit exceeded", "text/plain", refusal[1])
+        try:
+            self._answer(s, service, parts, params)
+        finally:
+            s.release(service)
+
+    def _answer(self, s: "StandIn", service: str, parts, params: dict) -> None:
         if s.latency:
             time.sleep(s.latency)
         fault = s._take_fault(service, self.path)

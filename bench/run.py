@@ -1,0 +1,174 @@
+"""Benchmarks that print figures: python -m bench.run [--scale 0.1] [--sizes 1000,5000,10000]
+
+rsbib runs as users run it (the `rsbib` command in a child process) against
+the stand-in on 127.0.0.1. For the embedded list the stand-in applies the
+services' rules (arXiv one request every 3 s, Crossref 10 a second and 5 at
+once) and a 200 ms latency, all multiplied by --scale so a run takes
+seconds; ratios to the floor do not depend on the scale. The synthetic lists
+run at zero latency with no rules, to measure rsbib's own cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import synthetic
+from tests.standin import Corpus, StandIn
+from tests.standin.server import Rules
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Measure:
+    wall: float
+    cpu: float
+    peak_mb: float
+    code: int
+    stdout: bytes
+
+
+def measure(args: list[str], env: dict) -> Measure:
+    """Run `python -m rsbib.cli ARGS` once: wall time, CPU time and peak memory of that child."""
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "rsbib.cli", *args], env=env, cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    stdout = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    return Measure(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
+                   os.waitstatus_to_exitcode(status), stdout)
+
+
+def environment(standin: StandIn, arxiv_delay: float, crossref_rate: float) -> dict:
+    return {**os.environ, **standin.env, "RSBIB_MAILTO": "bench@rsbib.invalid",
+            "RSBIB_ARXIV_DELAY": str(arxiv_delay), "RSBIB_CROSSREF_RATE": str(crossref_rate),
+            "RSBIB_BACKOFF": "0.05"}
+
+
+def floor_plan(db: Path) -> dict:
+    """The fewest requests that answer what this sync had to know, from what it found.
+
+    arXiv: the link ids, 100 a request; the titles no Crossref record matched, 20
+    a request (OR'ed in one query). Crossref: the link DOIs, 50 a request; one search per distinct
+    title-only row; one search per preprint whose arXiv record names no DOI.
+    """
+    conn = sqlite3.connect(db)
+    one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+    arxiv_ids = one("SELECT count(DISTINCT link_arxiv_id) FROM entries WHERE link_arxiv_id IS NOT NULL")
+    link_dois = one("SELECT count(DISTINCT link_doi) FROM entries WHERE link_doi IS NOT NULL "
+                    "AND link_arxiv_id IS NULL")
+    title_rows = ("status != 'not-a-paper' AND link_arxiv_id IS NULL AND link_doi IS NULL")
+    titles = one(f"SELECT count(DISTINCT lower(title)) FROM entries WHERE {title_rows}")
+    arxiv_titles = one(f"SELECT count(DISTINCT lower(title)) FROM entries WHERE {title_rows} "
+                       "AND (method IS NULL OR method NOT LIKE 'crossref-title%')")
+    preprints = one("SELECT count(DISTINCT link_arxiv_id) FROM entries WHERE link_arxiv_id IS NOT NULL")
+    return {"arxiv": math.ceil(arxiv_ids / 100) + math.ceil(arxiv_titles / 20),
+            "crossref": math.ceil(link_dois / 50) + titles + preprints}
+
+
+def cold_embedded(scale: float) -> list[str]:
+    rules = Rules(arxiv_interval=3.0 * scale, crossref_rate=10.0 / scale, crossref_concurrency=5)
+    latency = 0.2 * scale
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp, StandIn(latency=latency, rules=rules) as standin:
+        db = Path(tmp) / "library.db"
+        env = environment(standin, 3.0 * scale, 10.0 / scale)
+        cold = measure(["sync", "--db", str(db)], env)
+        counts = dict(standin.counts())
+        violations = dict(standin.violations)
+        plan = floor_plan(db)
+        arxiv_time = (plan["arxiv"] - 1) * rules.arxiv_interval + latency
+        crossref_time = plan["crossref"] / rules.crossref_rate + latency
+        floor = max(arxiv_time, crossref_time)
+        rows = sqlite3.connect(db).execute("SELECT count(*) FROM entries").fetchone()[0]
+        naive_requests = 2 * rows
+        naive_time = rows * (rules.arxiv_interval + 2 * latency)
+        sent = counts.get("arxiv", 0) + counts.get("crossref", 0)
+        lines += [
+            f"(a) cold sync of the embedded list ({rows} rows), scale {scale} "
+            f"(latency {latency * 1000:.0f} ms, arXiv every {rules.arxiv_interval:.2f} s, "
+            f"Crossref {rules.crossref_rate:.0f}/s, 5 at once)",
+            f"    requests   arXiv {counts.get('arxiv', 0)}  Crossref {counts.get('crossref', 0)}  "
+            f"(floor {plan['arxiv']} + {plan['crossref']}, naive {naive_requests})  "
+            f"refused by the rules: {sum(violations.values())}",
+            f"    wall       {cold.wall:.2f} s  (floor {floor:.2f} s, naive {naive_time:.1f} s)  "
+            f"cpu {cold.cpu:.2f} s  peak {cold.peak_mb:.0f} MB  exit {cold.code}",
+            f"    ratio      requests {sent / (plan['arxiv'] + plan['crossref']):.2f}x floor, "
+            f"wall {cold.wall / floor:.2f}x floor (target <= 1.25x); "
+            f"naive/rsbib wall {naive_time / cold.wall:.0f}x",
+        ]
+        standin.reset()
+        warm = measure(["sync", "--db", str(db)], env)
+        version = min(measure(["--version"], env).wall for _ in range(3))
+        warm_wall = min([warm.wall] + [measure(["sync", "--db", str(db)], env).wall for _ in range(2)])
+        lines += [
+            "(b) warm sync of the embedded list",
+            f"    requests   {sum(standin.counts().values())} (target 0)  wall {warm_wall:.2f} s "
+            f"(target < 1 s)  rsbib --version {version:.2f} s  ratio {warm_wall / version:.2f}x "
+            f"(target <= 3x)",
+        ]
+    return lines
+
+
+def synthetic_sizes(sizes: list[int]) -> list[str]:
+    lines = ["(c) synthetic lists, zero latency, no rate rules: rsbib's own cost",
+             f"    {'rows':>6} {'sync wall':>10} {'sync cpu':>9} {'export cpu':>11} "
+             f"{'total cpu':>10} {'peak MB':>8} {'cpu/row ms':>11} {'requests':>9}"]
+    per_row = {}
+    exports = []
+    for size in sizes:
+        text, records = synthetic.make(size)
+        with tempfile.TemporaryDirectory() as tmp, \
+                StandIn(corpus=Corpus.from_records(records, distractors=False),
+                        rate_limit=1_000_000) as standin:
+            source, db = Path(tmp) / "list.md", Path(tmp) / "library.db"
+            source.write_text(text)
+            env = environment(standin, 0, 1_000_000)
+            sync = measure(["sync", "--source", str(source), "--db", str(db)], env)
+            requests = sum(standin.counts().values())
+            export = measure(["export", "--db", str(db)], env)
+            total = sync.cpu + export.cpu
+            per_row[size] = total / size
+            lines.append(f"    {size:>6} {sync.wall:>9.1f}s {sync.cpu:>8.1f}s {export.cpu:>10.1f}s "
+                         f"{total:>9.1f}s {max(sync.peak_mb, export.peak_mb):>8.0f} "
+                         f"{per_row[size] * 1000:>11.2f} {requests:>9}  exit {sync.code}")
+            if size == max(sizes):
+                works = sqlite3.connect(db).execute("SELECT count(*) FROM works").fetchone()[0]
+                for fmt in ("bibtex", "biblatex", "csl-json"):
+                    run = measure(["export", "--db", str(db), "--format", fmt], env)
+                    exports.append(f"    {fmt:<9} {run.wall:.2f} s wall, {run.cpu:.2f} s cpu, "
+                                   f"{len(run.stdout) / 1e6:.1f} MB (target < 5 s)")
+                exports.insert(0, f"(d) export of {works} works")
+    if len(sizes) > 1:
+        low, high = min(sizes), max(sizes)
+        lines.append(f"    growth: cpu per row at {high} rows is {per_row[high] / per_row[low]:.2f}x "
+                     f"that at {low} (1.00x = linear)")
+    return lines + exports
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="multiplies latency and rate rules of (a) and (b) (1.0: the real values)")
+    parser.add_argument("--sizes", default="1000,5000,10000", help="synthetic list sizes")
+    args = parser.parse_args()
+    print(f"rsbib benchmarks, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores")
+    for line in cold_embedded(args.scale):
+        print(line, flush=True)
+    for line in synthetic_sizes([int(s) for s in args.sizes.split(",") if s]):
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
