@@ -19,12 +19,22 @@ WORDS = ("remote sensing foundation model satellite imagery contrastive masked a
 TABLE = "|Abbreviation|Title|Publication|Paper|Code & Weights|\n|:---:|---|:---:|:---:|:---:|\n"
 
 
+def vocabulary(rng: random.Random, size: int = 6000) -> list[str]:
+    """The common words plus made-up ones, so titles share words as real ones do."""
+    syllables = ["ra", "ne", "to", "ki", "lu", "mo", "sa", "vi", "de", "po", "gra", "tri",
+                 "spe", "cor", "ban", "lin", "mar", "tes", "qui", "zo"]
+    made = {"".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(size)}
+    return WORDS + sorted(made)
+
+
 def make(rows: int, seed: int = 7) -> tuple[str, list[dict]]:
     """(markdown list, snapshot-style records) for `rows` rows in tables of up to 500."""
     rng = random.Random(seed)
+    words = vocabulary(rng)
     records, lines = [], []
     for n in range(rows):
-        title = " ".join(rng.sample(WORDS, 9)).capitalize() + f" {n}"
+        common = rng.sample(WORDS, 4)  # every title has some field words, and its own
+        title = " ".join(common + rng.sample(words, 5)).capitalize() + f" {n}"
         year = rng.choice((2021, 2022, 2023, 2024))
         arxiv_id = f"{year % 100:02d}{rng.randint(1, 12):02d}.{n:05d}"
         doi = f"10.5555/synthetic.{n}"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from . import venues
@@ -30,9 +30,10 @@ from .records import WorkRecord
 from .sources.polite import SourceFailure
 
 RENAMED_BELOW = 85.0  # an id's record whose title is this far from the row's is flagged
+CHUNK = 100  # rows searched together before they are handed out
 
 
-@dataclass
+@dataclass(eq=False)  # tasks are compared by identity: a row is itself, whatever it holds
 class Task:
     """One entry on its way to a decision."""
 
@@ -45,7 +46,8 @@ class Task:
     failures: list[str] = field(default_factory=list)
     ambiguous: Verdict | None = None
     searched: Verdict | None = None  # Crossref's answer to the row's own title
-    done: bool = False
+    ready: bool = False  # needs nothing more; a worker sets it last
+    done: bool = False  # its outcome was handed out
 
     @property
     def title(self) -> str:
@@ -91,6 +93,11 @@ def published_query(preprint: WorkRecord) -> Query:
                  years_before=1, years_after=3, published_only=True)
 
 
+def chunks(tasks: list[Task], size: int = CHUNK) -> Iterator[list[Task]]:
+    for start in range(0, len(tasks), size):
+        yield tasks[start:start + size]
+
+
 def published_search_text(preprint: WorkRecord) -> str:
     """A bibliographic query for a preprint's published version: title and first author."""
     first = preprint.authors[0].family if preprint.authors else ""
@@ -133,8 +140,9 @@ class Resolver:
     """Decide, for each entry, which paper it cites."""
 
     def __init__(self, arxiv_source, crossref_source,
-                 advance: Callable[[int], None] | None = None):
+                 advance: Callable[[int], None] | None = None, batch_seconds: float = 2.0):
         self.arxiv = arxiv_source
+        self.batch_seconds = batch_seconds
         self.crossref = crossref_source
         self.advance = advance or (lambda n: None)
         self._searches: dict[str, list[WorkRecord] | SourceFailure] = {}
@@ -148,18 +156,30 @@ class Resolver:
                 task.notes.append("the row names no paper (a code repository or website)")
         yield self._finish([t for t in tasks if t.methods == ["list"]], not_a_paper=True)
         live = [t for t in tasks if not t.done]
-        by_arxiv = [t for t in live if t.entry.get("link_arxiv_id")]
-        by_doi = [t for t in live if not t.entry.get("link_arxiv_id") and t.entry.get("link_doi")]
-        by_title = [t for t in live if t not in by_arxiv and t not in by_doi]
+        by_arxiv, by_doi, by_title = [], [], []
+        for task in live:
+            if task.entry.get("link_arxiv_id"):
+                by_arxiv.append(task)
+            elif task.entry.get("link_doi"):
+                by_doi.append(task)
+            else:
+                by_title.append(task)
 
         # Two lines of work side by side; the Crossref throttle and its five slots are
-        # shared, so Crossref stays busy at its allowed rate from start to end.
+        # shared, so Crossref stays busy at its allowed rate from start to end. Rows
+        # are handed out as they are decided, every few seconds, not all at the end.
         with ThreadPoolExecutor(max_workers=2) as pool:
-            preprints = pool.submit(self._preprint_line, by_arxiv)
-            titles = pool.submit(self._title_line, by_doi, by_title)
-            preprints.result()
-            need_arxiv = titles.result()
-        yield self._finish(by_arxiv + [t for t in by_doi + by_title if self._settled(t)])
+            lines = [pool.submit(self._preprint_line, by_arxiv),
+                     pool.submit(self._title_line, by_doi, by_title)]
+            while True:
+                finished, _ = wait(lines, timeout=self.batch_seconds)
+                batch = self._finish([t for t in live if t.ready])
+                if batch:
+                    yield batch
+                if len(finished) == len(lines):
+                    break
+            need_arxiv = lines[1].result()
+            lines[0].result()
 
         self._published_versions([t for t in need_arxiv if t.preprint])
         yield self._finish([t for t in tasks if not t.done])
@@ -200,6 +220,7 @@ class Resolver:
                     task.notes.append(f"arXiv's title differs from the row's ({task.score:.0f})")
             else:
                 task.failures.append(failures.get(arxiv_id, "arXiv: no answer"))
+                task.ready = True
 
     def _crossref_first(self, by_doi: list[Task], by_title: list[Task]) -> None:
         if by_doi:
@@ -210,14 +231,18 @@ class Resolver:
                     task.published = found[doi]
                     task.methods.append("doi")
                     task.score = title_score(task.title, task.published.title)
+                    task.ready = True
                 elif "HTTP 404" in failures.get(doi, ""):
                     task.notes.append(f"Crossref has no record of DOI {doi}")
                     by_title.append(task)
                 else:
                     task.failures.append(failures.get(doi, "Crossref: no answer"))
-        self._prefetch_searches([t.title for t in by_title])
-        for task in by_title:
-            self._match_title_in_crossref(task)
+                    task.ready = True
+        for chunk in chunks(by_title):
+            self._prefetch_searches([t.title for t in chunk])
+            for task in chunk:
+                self._match_title_in_crossref(task)
+                task.ready = self._settled(task)  # else arXiv is asked next
 
     def _match_title_in_crossref(self, task: Task) -> None:
         candidates = self._search_crossref(task.title, task)
@@ -232,12 +257,18 @@ class Resolver:
             candidates = answers.get(task.title, [])
             if isinstance(candidates, SourceFailure):
                 task.failures.append(f"arXiv title search: {candidates}")
+                task.ready = True
                 continue
             verdict = decide(preprint_query(task.entry), candidates)
             task.take(verdict, "preprint", "arxiv-title", "arXiv")
+            task.ready = task.preprint is None  # else its published version is sought last
 
     def _published_versions(self, tasks: list[Task]) -> None:
         """Find the version of record of each preprint: its own DOI, else a title search."""
+        for chunk in chunks(tasks):
+            self._published_versions_of(chunk)
+
+    def _published_versions_of(self, tasks: list[Task]) -> None:
         named = [t for t in tasks if t.preprint.arxiv_doi]
         if named:
             found, failures = self.crossref.fetch_dois([t.preprint.arxiv_doi for t in named])
@@ -262,6 +293,8 @@ class Resolver:
             if verdict.status == "match":
                 task.published = verdict.match
                 task.methods.append("crossref-title")
+        for task in tasks:
+            task.ready = True
 
     @staticmethod
     def _can_reuse_row_search(task: Task) -> bool:

@@ -26,19 +26,20 @@ _ENCODER = UnicodeToLatexEncoder(non_ascii_only=True, replacement_latex_protecti
 
 def clean_text(text: str) -> str:
     """One line, no control characters (a newline in a title never reaches the .bib file)."""
-    text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
+    if not text.isprintable():
+        text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
     return " ".join(text.split())
 
 
 def escape(text: str, ascii_only: bool = True) -> str:
     """LaTeX-safe text: specials escaped; with `ascii_only`, accented letters as commands."""
     text = _SPECIAL.sub(lambda m: SPECIALS[m.group(0)], clean_text(text))
-    return _ENCODER.unicode_to_latex(text) if ascii_only else text
+    return _ENCODER.unicode_to_latex(text) if ascii_only and not text.isascii() else text
 
 
 def unsettable(text: str) -> bool:
     """True when pdflatex cannot set some character of `text` (CJK, emoji...)."""
-    return any(ord(c) > 127 and not _ENCODER.unicode_to_latex(c).isascii() for c in text)
+    return not text.isascii() and any(ord(c) > 127 and not _ENCODER.unicode_to_latex(c).isascii() for c in text)
 
 
 def transliterate(text: str) -> str:
@@ -79,6 +80,8 @@ def _brace(part: str, ascii_only: bool) -> str:
 
 def balanced(value: str) -> bool:
     """BibTeX's own rule: braces balance, counting escaped ones too."""
+    if "{" not in value and "}" not in value:
+        return True
     depth = 0
     for char in value:
         depth += {"{": 1, "}": -1}.get(char, 0)
