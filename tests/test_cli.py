@@ -1,12 +1,21 @@
 """The rsbib command: help, version, status, sources, exit codes, summaries."""
 
 import json
+import os
+import pty
+import shutil
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from rsbib import __version__
 from rsbib.awesome import embedded_list_text
-from tests.conftest import run
+from tests.conftest import ROOT, TEST_ENV, run
 from tests.standin import Fault
 
 COUNTS = {"vision": 45, "vision-language": 8, "generative": 3, "vision-location": 3,
@@ -109,10 +118,6 @@ def test_no_progress_bar_when_not_a_terminal(api, tmp_path):
 
 
 def test_read_only_commands_never_write_to_the_library(tmp_path):
-    import shutil
-
-    from tests.conftest import ROOT
-
     db = tmp_path / "library.db"
     shutil.copy(ROOT / "library.db", db)
     before = db.read_bytes()
@@ -120,3 +125,51 @@ def test_read_only_commands_never_write_to_the_library(tmp_path):
         assert run(*args, "--db", str(db)).exit_code == 0, args
     assert db.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["library.db"]
+
+
+def test_progress_bar_on_a_terminal(api, tmp_path):
+    """Under a pseudo-terminal the sync draws its progress on stderr."""
+    leader, follower = pty.openpty()
+    env = {**os.environ, **api.env, **TEST_ENV}
+    done = subprocess.run([sys.executable, "-m", "rsbib.cli", "sync", "--db", str(tmp_path / "x.db")],
+                          env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=follower, timeout=120)
+    os.close(follower)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(leader)
+    assert done.returncode == 0
+    assert b"Resolving" in drawn and b"Synced 93 rows" in drawn
+
+
+def test_serve_starts_datasette_on_the_library(tmp_path):
+    db = tmp_path / "library.db"
+    shutil.copy(ROOT / "library.db", db)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+    server = subprocess.Popen([sys.executable, "-m", "rsbib.cli", "serve", "--db", str(db),
+                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/library/needs_attention.json"
+                                            "?_shape=array", timeout=1) as answer:
+                    rows = json.loads(answer.read())
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("datasette did not answer")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert len(rows) == 7
