@@ -83,12 +83,6 @@ def normalize_arxiv_id(value: str) -> str | None:
     return match.group(1) if match else None
 
 
-def arxiv_version(value: str) -> int | None:
-    """The explicit version number in an arXiv id or URL (`v1` -> 1), if any."""
-    match = _NEW_ARXIV.search(clean(value)) or _OLD_ARXIV.search(clean(value))
-    return int(match.group(2)[1:]) if match and match.group(2) else None
-
-
 def normalize_doi(value: str) -> str | None:
     """Return the lower-case bare DOI in `value` (a DOI, `doi:` or doi.org URL), or None."""
     value = unquote(clean(value))

@@ -11,8 +11,7 @@ import hashlib
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -488,15 +487,6 @@ class Library:
         if not self.readonly:
             self.checkpoint()
         self.db.close()
-
-
-@contextmanager
-def open_library(path: str | Path) -> Iterator[Library]:
-    library = Library(path)
-    try:
-        yield library
-    finally:
-        library.close()
 
 
 def _norm(text: str) -> str:

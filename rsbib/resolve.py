@@ -204,7 +204,7 @@ class Resolver:
         self._arxiv_titles(need_arxiv)
         return need_arxiv
 
-    # -- rounds ---------------------------------------------------------------------
+    # -- steps ----------------------------------------------------------------------
 
     def _arxiv_ids(self, tasks: list[Task]) -> None:
         if not tasks:

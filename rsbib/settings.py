@@ -9,7 +9,6 @@ from . import __version__
 
 DEFAULT_ARXIV_URL = "https://export.arxiv.org/api/query"
 DEFAULT_CROSSREF_URL = "https://api.crossref.org"
-PROJECT_URL = "https://github.com/rsbib/rsbib"
 
 
 def _float(name: str, default: float) -> float:
@@ -55,5 +54,6 @@ class Settings:
 
     @property
     def user_agent(self) -> str:
-        contact = f"; mailto:{self.mailto}" if self.mailto else ""
-        return f"rsbib/{__version__} ({PROJECT_URL}{contact})"
+        """rsbib's name and version, and the user's contact when given (arXiv asks for one)."""
+        contact = f" (mailto:{self.mailto})" if self.mailto else ""
+        return f"rsbib/{__version__}{contact}"
