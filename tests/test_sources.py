@@ -3,13 +3,14 @@
 import json
 import time
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from rsbib.settings import Settings
 from rsbib.sources.arxiv import ArxivSource
 from rsbib.sources.crossref import CrossrefSource, to_record
-from tests.standin import Fault
+from tests.standin import Fault, StandIn
 from tests.standin.replay import RECORDINGS, Replay, arxiv_recordings, crossref_recordings
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -122,6 +123,20 @@ def test_crossref_slows_to_the_announced_rate(stand):
     gaps = [b.at - a.at for a, b in zip(standin.hits, standin.hits[1:])]
     # The first answer announces 4 a second; from then on requests are 0.25 s apart.
     assert min(gaps[1:]) >= 0.24
+
+
+def test_crossref_keeps_to_the_announced_concurrency(api):
+    """Without a mailto Crossref's public pool allows one request at a time, and says so."""
+    with StandIn(latency=0.05, rate_limit=1000) as public:
+        source = CrossrefSource(settings_for(public.url, mailto=None))
+        source.search("SkySense")  # the first answer announces x-concurrency-limit: 1
+        public.reset()
+        with ThreadPoolExecutor(max_workers=5) as pool:
+            list(pool.map(source.search, ["SatMAE", "CROMA", "GeRSP", "SpectralGPT", "RSGPT"]))
+        assert public.most_in_flight["crossref"] == 1
+    polite = CrossrefSource(settings_for(api.url))
+    polite.search("SkySense")
+    assert polite.slots.limit == 5
 
 
 # -- faults: every one is retried, and answered -------------------------------------------

@@ -21,7 +21,8 @@ from ..identifiers import publication_doi
 from ..records import Author, WorkRecord
 from ..settings import Settings
 from .polite import (
-    Recorder, SourceFailure, Throttle, Transient, describe, retry_after_seconds, with_retries,
+    Recorder, Slots, SourceFailure, Throttle, Transient, describe, retry_after_seconds,
+    with_retries,
 )
 
 BATCH = 50
@@ -90,7 +91,7 @@ class CrossrefSource:
         self.requests = 0
         self._count_lock = threading.Lock()
         self.throttle = Throttle(1.0 / max(settings.crossref_rate, 0.01))
-        self.slots = threading.BoundedSemaphore(settings.crossref_concurrency)
+        self.slots = Slots(settings.crossref_concurrency)
         self.client = habanero.Crossref(base_url=settings.crossref_url, mailto=settings.mailto,
                                         ua_string=f"rsbib/{__version__}", timeout=settings.timeout)
         self.http = _install_recording_http()
@@ -165,7 +166,10 @@ class CrossrefSource:
                           dict(response.headers), response.text, elapsed_ms)
 
     def _obey_rate_headers(self, headers) -> None:
-        """Slow down to what x-rate-limit-limit / x-rate-limit-interval allow (never speed up)."""
+        """Slow down to what x-rate-limit-* and x-concurrency-limit allow (never speed up)."""
+        concurrency = headers.get("x-concurrency-limit", "")
+        if concurrency.isdigit():
+            self.slots.lower(int(concurrency))
         try:
             limit = float(headers.get("x-rate-limit-limit", ""))
             interval = float(headers.get("x-rate-limit-interval", "").rstrip("s"))

@@ -50,6 +50,30 @@ class Throttle:
             self._next = max(self._next, time.monotonic() + seconds)
 
 
+class Slots:
+    """At most `limit` requests in flight; the limit can be lowered while in use."""
+
+    def __init__(self, limit: int):
+        self.limit = max(1, limit)
+        self._busy = 0
+        self._free = threading.Condition()
+
+    def lower(self, limit: int) -> None:
+        with self._free:
+            self.limit = max(1, min(self.limit, limit))
+
+    def __enter__(self) -> "Slots":
+        with self._free:
+            self._free.wait_for(lambda: self._busy < self.limit)
+            self._busy += 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self._free:
+            self._busy -= 1
+            self._free.notify()
+
+
 def with_retries(call: Callable[[], T], classify: Callable[[Exception], Transient | None],
                  retries: int, backoff: float, throttle: Throttle) -> T:
     """Run `call`; on a transient failure wait (Retry-After, else exponential) and try again.

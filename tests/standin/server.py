@@ -84,6 +84,8 @@ class StandIn:
         self._last_arxiv = float("-inf")
         self._crossref_recent: list[float] = []
         self._crossref_busy = 0
+        self.in_flight = Counter()  # requests being answered now, per service
+        self.most_in_flight = Counter()  # the most at once since the last reset
         self._index: dict[str, tuple] = {}
         self.faults: list[Fault] = []
         self.hits: list[Hit] = []
@@ -113,6 +115,7 @@ class StandIn:
             self.hits.clear()
             self.faults.clear()
             self.violations.clear()
+            self.most_in_flight.clear()
 
     def admit(self, service: str, now: float) -> tuple[int, dict] | None:
         """Refusal (status, headers) for a request that breaks the rules, else None."""
@@ -289,9 +292,14 @@ class _Handler(BaseHTTPRequestHandler):
         refusal = s.admit(service, arrived)
         if refusal:
             return self._send(refusal[0], "Rate limit exceeded", "text/plain", refusal[1])
+        with s.lock:
+            s.in_flight[service] += 1
+            s.most_in_flight[service] = max(s.most_in_flight[service], s.in_flight[service])
         try:
             self._answer(s, service, parts, params)
         finally:
+            with s.lock:
+                s.in_flight[service] -= 1
             s.release(service)
 
     def _answer(self, s: "StandIn", service: str, parts, params: dict) -> None:
