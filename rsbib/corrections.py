@@ -66,7 +66,9 @@ def add(library: Library, entry: dict, field: str, value: str | None) -> None:
                                [entry["row_key"], *BINDINGS, NOT_A_PAPER])
         library.db["corrections"].insert({
             "row_key": entry["row_key"], "line": entry["line"], "title": entry["title"],
-            "field": field, "value": value, "created_at": now()})
+            "category": entry["category"], "paper_url": entry["paper_url"],
+            "abbreviation": entry["abbreviation"], "field": field, "value": value,
+            "created_at": now()})
         apply_all(library)
 
 
@@ -84,6 +86,32 @@ def listing(library: Library) -> list[dict]:
     return list(library.db.query(
         "SELECT c.line, c.field, c.value, c.created_at, e.line AS current_line, c.title "
         "FROM corrections c LEFT JOIN entries e ON e.row_key = c.row_key ORDER BY c.line, c.field"))
+
+
+def reattach(library: Library) -> None:
+    """Follow rows whose title or link was edited in the list (inside the caller's transaction).
+
+    A row's key comes from its table, title and link; after an edit, its
+    corrections move to the one row of the same table with the same link or
+    abbreviation (when there is exactly one, and it has no such correction).
+    """
+    db = library.db
+    orphans = list(db.query("SELECT * FROM corrections WHERE row_key NOT IN "
+                            "(SELECT row_key FROM entries)"))
+    for c in orphans:
+        clues = [(column, c[column]) for column in ("paper_url", "abbreviation") if c[column]]
+        for column, value in clues:
+            found = list(db.query(f"SELECT row_key, line, title FROM entries WHERE category = ? "
+                                  f"AND {column} = ?", [c["category"], value]))
+            if len(found) != 1:
+                continue
+            taken = db.execute("SELECT 1 FROM corrections WHERE row_key = ? AND field = ?",
+                               [found[0]["row_key"], c["field"]]).fetchone()
+            if not taken:
+                db["corrections"].update(c["id"], {"row_key": found[0]["row_key"],
+                                                   "line": found[0]["line"],
+                                                   "title": found[0]["title"]})
+            break
 
 
 def bindings(library: Library) -> dict[str, dict]:

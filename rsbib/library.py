@@ -122,7 +122,8 @@ class Library:
     def _add_corrections(self) -> None:
         """Schema 2: corrections made by hand, and which fields of a work they changed."""
         self.db["corrections"].create({
-            "id": int, "row_key": str, "line": int, "title": str, "field": str, "value": str,
+            "id": int, "row_key": str, "line": int, "title": str, "category": str,
+            "paper_url": str, "abbreviation": str, "field": str, "value": str,
             "created_at": str}, pk="id", not_null={"row_key", "field"})
         self.db["corrections"].create_index(["row_key", "field"], unique=True)
         self.db["works"].add_column("corrected", str)
@@ -226,6 +227,7 @@ class Library:
             for slug in [r["slug"] for r in self.db["categories"].rows]:
                 if slug not in used and not self.db["entries"].count_where("category = ?", [slug]):
                     self.db["categories"].delete(slug)
+            self._reattach_corrections()
             self.db["cite_blocks"].delete_where()
             for block in parsed.cite_blocks:
                 self.db["cite_blocks"].insert({
@@ -310,6 +312,11 @@ class Library:
             self.assign_keys()
             self.apply_corrections()
         return kept
+
+    def _reattach_corrections(self) -> None:
+        from .corrections import reattach  # corrections builds on this module
+
+        reattach(self)
 
     def apply_corrections(self) -> None:
         from .corrections import apply_all  # corrections builds on this module

@@ -101,3 +101,20 @@ def test_clear_hands_the_row_back_to_the_sync(api, library_copy):
     assert run("sync", "--db", str(library_copy)).exit_code == 0
     assert row(library_copy, 67)["title"].startswith("RemoteCLIP: A Vision Language")
     assert row(library_copy, 67)["corrected"] is None
+
+
+def test_corrections_follow_a_row_whose_title_is_edited_in_the_list(api, library_copy, tmp_path):
+    from rsbib.awesome import embedded_list_text
+
+    pin(library_copy, "67", "--set", "year=2023")
+    edited = embedded_list_text().replace(
+        "**RemoteCLIP: A Vision Language Foundation Model for Remote Sensing**",
+        "**RemoteCLIP: a vision-language foundation model for remote sensing**")
+    source = tmp_path / "list.md"
+    source.write_text(edited)
+    result = run("sync", "--source", str(source), "--db", str(library_copy))
+    assert result.exit_code == 0
+    moved = row(library_copy, 67)
+    assert moved["year"] == 2023 and json.loads(moved["corrected"]) == ["year"]
+    listed = run("pin", "--list", "--db", str(library_copy)).stdout
+    assert "line 67: year = 2023" in listed and "no longer in the list" not in listed
