@@ -218,8 +218,8 @@ class Library:
                         **record, "status": "unresolved", "work_id": None, "method": None,
                         "score": None, "note": "row changed in the list", "candidates": None,
                         "resolved_run": None})
-                else:
-                    self.db["entries"].update(old["id"], record)
+                elif any(old[k] != v for k, v in record.items()):
+                    self.db["entries"].update(old["id"], record)  # moved, or a new code link
             for key, old in existing.items():
                 if key not in seen:
                     self.db["entries"].delete(old["id"])
@@ -251,7 +251,7 @@ class Library:
             None if refresh else
             f"status not in ({marks}) and not (status = 'unresolved' and resolved_run is not null)",
             None if refresh else SETTLED, order_by="id")}
-        for entry in self.db["entries"].rows_where(order_by="id"):
+        for entry in self.db["entries"].rows_where(order_by="id") if pins else ():
             pin = pins.get(entry["row_key"])
             if not pin:
                 continue
@@ -441,8 +441,7 @@ class Library:
             self.db["works"].update(work["id"], {"citekey": block.key, "key_source": "cite-block"})
 
     def work_for_cite_block(self, block: CiteBlock) -> dict | None:
-        arxiv_id = normalize_arxiv_id(block.fields.get("eprint", "")) if block.fields.get(
-            "eprint") else None
+        arxiv_id = normalize_arxiv_id(block.fields.get("eprint", ""))
         doi = publication_doi(block.fields.get("doi"))
         found = self.find_works(doi, arxiv_id)
         return found[0] if found else None

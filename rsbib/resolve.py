@@ -27,7 +27,7 @@ from . import venues
 from .library import Outcome
 from .matching import Query, Verdict, decide, normalize_title, title_score
 from .records import WorkRecord
-from .sources.polite import SourceFailure
+from .sources.polite import SourceFailure, batched
 
 RENAMED_BELOW = 85.0  # an id's record whose title is this far from the row's is flagged
 CHUNK = 100  # rows searched together before they are handed out
@@ -46,6 +46,7 @@ class Task:
     failures: list[str] = field(default_factory=list)
     ambiguous: Verdict | None = None
     searched: Verdict | None = None  # Crossref's answer to the row's own title
+    project: bool = False  # the row names no paper (a code repository, a website)
     ready: bool = False  # needs nothing more; a worker sets it last
     done: bool = False  # its outcome was handed out
 
@@ -93,21 +94,16 @@ def published_query(preprint: WorkRecord) -> Query:
                  years_before=1, years_after=3, published_only=True)
 
 
-def chunks(tasks: list[Task], size: int = CHUNK) -> Iterator[list[Task]]:
-    for start in range(0, len(tasks), size):
-        yield tasks[start:start + size]
-
-
 def published_search_text(preprint: WorkRecord) -> str:
     """A bibliographic query for a preprint's published version: title and first author."""
     first = preprint.authors[0].family if preprint.authors else ""
     return f"{preprint.title} {first}".strip()
 
 
-def merge(published: WorkRecord | None, preprint: WorkRecord | None) -> WorkRecord:
+def merge(published: WorkRecord | None, preprint: WorkRecord | None) -> WorkRecord | None:
     """One work from both versions: the version of record leads, arXiv adds the eprint fields."""
     if published is None:
-        return preprint  # type: ignore[return-value]
+        return preprint
     if preprint is None:
         return published
     return published.with_changes(
@@ -123,17 +119,14 @@ def merge(published: WorkRecord | None, preprint: WorkRecord | None) -> WorkReco
     )
 
 
-def fill_from_label(work: WorkRecord, entries: list[dict]) -> WorkRecord:
-    """A preprint whose venue no API holds (NeurIPS, ICLR, CVPRW) takes the list's label."""
-    if work.type != "preprint":
+def fill_from_label(work: WorkRecord, entry: dict) -> WorkRecord:
+    """A preprint whose venue no API holds (NeurIPS, ICLR, CVPRW) takes the row's label."""
+    venue = venues.from_label(entry.get("venue_label")) if work.type == "preprint" else None
+    if venue is None:
         return work
-    for entry in entries:
-        venue = venues.from_label(entry.get("venue_label"))
-        if venue:
-            return work.with_changes(venue=venue.name, type=venue.type,
-                                     year=entry.get("label_year") or work.year,
-                                     month=None, venue_source="list")
-    return work
+    return work.with_changes(venue=venue.name, type=venue.type,
+                             year=entry.get("label_year") or work.year,
+                             month=None, venue_source="list")
 
 
 class Resolver:
@@ -152,9 +145,9 @@ class Resolver:
         tasks = [Task(e, methods=["pinned"] if e.get("pinned") else []) for e in entries]
         for task in tasks:
             if not task.entry.get("pinned") and is_not_a_paper(task.entry):
-                task.methods.append("list")
+                task.project = True
                 task.notes.append("the row names no paper (a code repository or website)")
-        yield self._finish([t for t in tasks if t.methods == ["list"]], not_a_paper=True)
+        yield self._finish([t for t in tasks if t.project])
         live = [t for t in tasks if not t.done]
         by_arxiv, by_doi, by_title = [], [], []
         for task in live:
@@ -238,7 +231,7 @@ class Resolver:
                 else:
                     task.failures.append(failures.get(doi, "Crossref: no answer"))
                     task.ready = True
-        for chunk in chunks(by_title):
+        for chunk in batched(by_title, CHUNK):
             self._prefetch_searches([t.title for t in chunk])
             for task in chunk:
                 self._match_title_in_crossref(task)
@@ -265,7 +258,7 @@ class Resolver:
 
     def _published_versions(self, tasks: list[Task]) -> None:
         """Find the version of record of each preprint: its own DOI, else a title search."""
-        for chunk in chunks(tasks):
+        for chunk in batched(tasks, CHUNK):
             self._published_versions_of(chunk)
 
     def _published_versions_of(self, tasks: list[Task]) -> None:
@@ -334,28 +327,28 @@ class Resolver:
     def _settled(task: Task) -> bool:
         return bool(task.published or task.failures or task.ambiguous)
 
-    def _finish(self, tasks: list[Task], not_a_paper: bool = False) -> list[Outcome]:
+    def _finish(self, tasks: list[Task]) -> list[Outcome]:
         outcomes = []
         for task in tasks:
             if task.done:
                 continue
             task.done = True
-            outcomes.append(self._outcome(task, not_a_paper))
+            outcomes.append(self._outcome(task))
         self.advance(len(outcomes))
         return outcomes
 
-    def _outcome(self, task: Task, not_a_paper: bool) -> Outcome:
+    def _outcome(self, task: Task) -> Outcome:
         entry_id = task.entry["id"]
+        if task.project:
+            return Outcome(entry_id, "not-a-paper", method="list", note="; ".join(task.notes))
         method = "+".join(task.methods) or None
         work = merge(task.published, task.preprint)
         if work is not None and not work.title:
             task.failures.append("the record has no title")
             work = None
         note = "; ".join(task.notes + task.failures) or None
-        if not_a_paper:
-            return Outcome(entry_id, "not-a-paper", method="list", note=note)
         if work is not None:
-            work = fill_from_label(work, [task.entry])
+            work = fill_from_label(work, task.entry)
             status = "failed" if task.failures else "resolved"
             return Outcome(entry_id, status, work, method, task.score, note)
         if task.failures:

@@ -20,7 +20,7 @@ from unidecode import unidecode
 from ..identifiers import normalize_arxiv_id, publication_doi
 from ..records import Author, WorkRecord
 from ..settings import Settings
-from .polite import Recorder, SourceFailure, Throttle, Transient, with_retries
+from .polite import Recorder, SourceFailure, Throttle, Transient, batched, with_retries
 
 BATCH = 100
 SEARCH_ROWS = 5  # results per title
@@ -72,10 +72,9 @@ class ArxivSource:
         found: dict[str, WorkRecord] = {}
         failures: dict[str, str] = {}
         pending = list(dict.fromkeys(ids))
-        for attempt in range(2):
+        for _ in range(2):
             missing: list[str] = []
-            for start in range(0, len(pending), BATCH):
-                batch = pending[start:start + BATCH]
+            for batch in batched(pending, BATCH):
                 try:
                     records = self._search(arxiv.Search(id_list=batch, max_results=len(batch)))
                 except SourceFailure as exc:
@@ -104,8 +103,7 @@ class ArxivSource:
         phrases = {t: " ".join(re.findall(r"[A-Za-z0-9]+", unidecode(t))) for t in titles}
         searchable = [t for t in dict.fromkeys(titles) if phrases[t]]
         answers.update({t: [] for t in titles if not phrases[t]})
-        for start in range(0, len(searchable), TITLES_PER_REQUEST):
-            group = searchable[start:start + TITLES_PER_REQUEST]
+        for group in batched(searchable, TITLES_PER_REQUEST):
             query = " OR ".join(f'ti:"{phrases[t]}"' for t in group)
             try:
                 records = self._search(arxiv.Search(query=query,

@@ -21,7 +21,7 @@ from ..identifiers import publication_doi
 from ..records import Author, WorkRecord
 from ..settings import Settings
 from .polite import (
-    Recorder, Slots, SourceFailure, Throttle, Transient, describe, retry_after_seconds,
+    Recorder, Slots, SourceFailure, Throttle, Transient, batched, describe, retry_after_seconds,
     with_retries,
 )
 
@@ -108,8 +108,7 @@ class CrossrefSource:
         failures: dict[str, str] = {}
         wanted = list(dict.fromkeys(d.lower() for d in dois))
         batchable = [d for d in wanted if "," not in d]
-        for start in range(0, len(batchable), BATCH):
-            batch = batchable[start:start + BATCH]
+        for batch in batched(batchable, BATCH):
             try:
                 answer = self._call(lambda b=batch: self.client.works(
                     filter={"doi": b}, limit=len(b)))
