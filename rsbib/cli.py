@@ -74,6 +74,7 @@ def sync(source, db_path, offline, refresh) -> None:
     failed last time are retried. Exit code 1 when rows failed or are
     ambiguous; the summary names them.
     """
+    from .awesome import load_source
     from .settings import Settings
     from .sync import sync as run_sync
 
@@ -93,12 +94,14 @@ def sync(source, db_path, offline, refresh) -> None:
         bar.__enter__()
         return bar.update
 
+    try:
+        text, name = load_source(source, timeout=settings.timeout)
+    except SourceError as exc:
+        fail(str(exc))  # before the library is opened: a bad source creates or changes nothing
     with opened(db_path) as library:
         try:
-            report = run_sync(library, source, offline=offline, refresh=refresh,
+            report = run_sync(library, text, name, offline=offline, refresh=refresh,
                               settings=settings, start=start)
-        except SourceError as exc:
-            fail(str(exc))
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)

@@ -453,8 +453,8 @@ class Library:
         """
         with self.db.atomic():
             before = dict(self.db.execute("SELECT id, citekey FROM works"))
-            self.db.execute("UPDATE works SET citekey = NULL WHERE key_source != 'cite-block' "
-                            "AND key_source != 'user'")
+            self.db.execute("UPDATE works SET citekey = NULL "
+                            "WHERE coalesce(key_source, '') NOT IN ('cite-block', 'user')")
             self.db.execute("UPDATE entries SET citekey = NULL")
             self.assign_keys(inherit=False)
             self.key_unresolved_rows()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import __version__
-from .awesome import Problem, load_source, parse
+from .awesome import Problem, parse
 from .library import Library
 from .resolve import Resolver
 from .settings import Settings
@@ -51,16 +51,17 @@ class ResponseLog:
         return items
 
 
-def sync(library: Library, source: str | None = None, offline: bool = False,
+def sync(library: Library, text: str, name: str, offline: bool = False,
          refresh: bool = False, settings: Settings | None = None,
          start: Callable[[int], Callable[[int], None]] | None = None) -> SyncReport:
-    """Read the list, store its rows, resolve the unsettled ones, key the works.
+    """Store the rows of the list `text` (read from `name`), resolve the unsettled ones, key the works.
 
-    `start(total)` may return a callback that is told how many rows were
-    decided (the CLI draws its progress bar with it).
+    The caller reads the list first (awesome.load_source), so a list that
+    cannot be read never touches the library. `start(total)` may return a
+    callback that is told how many rows were decided (the CLI draws its
+    progress bar with it).
     """
     settings = settings or Settings.from_env()
-    text, name = load_source(source, timeout=settings.timeout)
     parsed = parse(text, name)
     run_id = library.start_run(
         source=name, source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),

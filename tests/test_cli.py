@@ -173,3 +173,9 @@ def test_serve_starts_datasette_on_the_library(tmp_path):
         server.terminate()
         server.wait(timeout=10)
     assert len(rows) == 7
+
+
+def test_an_unreadable_source_leaves_no_library_behind(tmp_path):
+    db = tmp_path / "new.db"
+    result = run("sync", "--offline", "--source", str(tmp_path / "missing.md"), "--db", str(db))
+    assert result.exit_code == 2 and not db.exists()

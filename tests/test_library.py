@@ -173,3 +173,13 @@ def test_an_older_library_is_upgraded_in_place(library_copy):
     assert "corrections" in library.db.table_names() and "corrected" in library.db["works"].columns_dict
     assert library.db["entries"].count == 93  # nothing lost on the way
     library.close()
+
+
+def test_rekey_regenerates_keys_whatever_their_recorded_origin(library_copy):
+    conn = sqlite3.connect(library_copy)
+    conn.execute("UPDATE works SET citekey = 'old2020key', key_source = NULL "
+                 "WHERE arxiv_id = '2306.11029'")
+    conn.commit()
+    conn.close()
+    assert run("rekey", "--yes", "--db", str(library_copy)).exit_code == 0
+    assert "liu2024remoteclip" in keys(library_copy).values()
