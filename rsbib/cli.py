@@ -69,7 +69,7 @@ class Commands(click.Group):
         except BrokenPipeError:
             quiet_exit_on_closed_pipe()  # `rsbib export | head`: the reader has all it wanted
         except OSError as exc:
-            where = f"{exc.filename}: " if exc.filename else ""
+            where = f"{exc.filename}: " if exc.filename else "cannot write the output: "
             try:
                 click.echo(f"rsbib: {where}{reason(exc)}", err=True)
             except OSError:
