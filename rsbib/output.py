@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import stat
 import sys
 
@@ -113,7 +114,7 @@ def _write_directly(path: str, data: bytes) -> None:
 def _replace(path: str, target: str, data: bytes, info: os.stat_result | None) -> None:
     """A temporary file beside the target, with the target's mode and owner, renamed over it."""
     folder, name = os.path.split(target)
-    temp = os.path.join(folder, f".{name}.rsbib-{os.getpid()}.tmp")
+    temp = os.path.join(folder, f".{name}.rsbib-{secrets.token_hex(4)}.tmp")
     try:
         # 0o666 through the umask: a new file gets the mode any editor would give it.
         handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
