@@ -162,13 +162,23 @@ def status(db_path, as_json) -> None:
 @click.option("--resolved-only", is_flag=True, help="Leave out rows that no API confirmed.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write to FILE instead of stdout.")
-def export(db_path, categories, fmt, resolved_only, output) -> None:
+@click.option("--aux", "aux_files", multiple=True, metavar="FILE.aux",
+              help="Only the entries this LaTeX .aux file cites, bibtex or biblatex (repeatable).")
+@click.option("--keys", "key_values", multiple=True, metavar="KEY,KEY",
+              help="Only these citation keys (repeatable).")
+@click.option("--order", type=click.Choice(["document", "library"]), default="document",
+              show_default=True, help="With --aux/--keys: the order of first citation, or the usual one.")
+def export(db_path, categories, fmt, resolved_only, output, aux_files, key_values, order) -> None:
     """Write the bibliography: one entry per paper, in table order, then list order.
 
     \b
       rsbib export > refs.bib
       rsbib export --category survey --category benchmark -o refs.bib
       rsbib export --format csl-json > refs.json
+      rsbib export --aux paper.aux -o refs.bib       # only what paper.tex cites
+
+    With --aux/--keys, each cited key the library lacks is named on stderr
+    with the library's nearest keys, and the exit code is 1.
     """
     from .export import CategoryError, collect, csl, match_categories
     from .export import bibtex as bib
@@ -179,6 +189,9 @@ def export(db_path, categories, fmt, resolved_only, output) -> None:
         except CategoryError as exc:
             fail(str(exc))
         items = collect(library, slugs, resolved_only)
+        missing = []
+        if aux_files or key_values:
+            items, missing = _cited_items(library, items, aux_files, key_values, order, categories)
     if fmt == "csl-json":
         text, warnings = csl.write(items), []
     else:
@@ -190,6 +203,26 @@ def export(db_path, categories, fmt, resolved_only, output) -> None:
         click.echo(f"{len(items)} entries written to {output}", err=True)
     else:
         click.echo(text, nl=False)
+    if missing:
+        sys.exit(1)
+
+
+def _cited_items(library, items, aux_files, key_values, order, categories):
+    """--aux/--keys: the items the document cites; the keys the library lacks, named on stderr."""
+    from .cited import AuxError, choose, read_citations
+
+    if categories:
+        fail("--aux/--keys choose entries by citation; leave out --category")
+    try:
+        citations = read_citations(aux_files, key_values)
+    except AuxError as exc:
+        fail(str(exc))
+    if not (citations.keys or citations.cites_all):
+        fail("--keys names no key")
+    chosen, missing = choose(library, items, citations, document_order=(order == "document"))
+    for line in missing:
+        click.echo(f"rsbib: {line}", err=True)
+    return chosen, missing
 
 
 def _write_atomically(path: str, text: str) -> None:
