@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from contextlib import contextmanager
 
@@ -239,6 +240,55 @@ def _write_atomically(path: str, text: str) -> None:
         if os.path.exists(temp):
             os.unlink(temp)
         raise
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@db_option
+@click.option("--field", type=click.Choice(["author", "title", "venue", "year", "category", "key"]),
+              help="Search the query's plain words in this field only.")
+@click.option("--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "keys", "bibtex", "biblatex", "csl-json", "json"]),
+              help="table: aligned on a terminal, tab-separated when piped.")
+def search(query, db_path, field, fmt) -> None:
+    """Find papers: full text over works and the list's rows, with field filters.
+
+    \b
+      rsbib search skysense
+      rsbib search author:zhu year:2023..2024 venue:TGRS
+      rsbib search '"change detection"' category:vision --format keys
+      rsbib search --field title segment --format bibtex > found.bib
+
+    Exit code 1 when nothing matches.
+    """
+    from .export import render
+    from .search import QueryError, parse_query, search as find, summary, table
+
+    try:
+        terms = parse_query(" ".join(query), field)
+    except QueryError as exc:
+        fail(str(exc))
+    with opened(db_path, readonly=True) as library:
+        try:
+            items = find(library, terms)
+        except QueryError as exc:
+            fail(str(exc))
+    if not items:
+        click.echo(f"rsbib: nothing matches {' '.join(query)!r}", err=True)
+        sys.exit(1)
+    if fmt == "table":
+        terminal = sys.stdout.isatty()
+        width = shutil.get_terminal_size().columns if terminal else 0
+        click.echo(table(items, aligned=terminal, width=width), nl=False)
+    elif fmt == "keys":
+        click.echo("".join(f"{item.key}\n" for item in items), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps([summary(item) for item in items], indent=2, ensure_ascii=False))
+    else:
+        text, warnings = render(items, fmt)
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+        click.echo(text, nl=False)
 
 
 @cli.command()
