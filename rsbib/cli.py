@@ -95,6 +95,7 @@ def sync(source, db_path, offline, refresh) -> None:
         bar.__enter__()
         return bar.update
 
+    targets = _export_targets(db_path)
     try:
         text, name = load_source(source, timeout=settings.timeout)
     except SourceError as exc:
@@ -109,7 +110,32 @@ def sync(source, db_path, offline, refresh) -> None:
     for problem in report.problems:
         click.echo(f"warning: {problem}", err=True)
     _print_summary(report)
-    sys.exit(report.exit_code)
+    sys.exit(max(report.exit_code, _auto_export(targets, db_path)))
+
+
+def _export_targets(db_path: str) -> list:
+    """The export targets declared beside the library; a bad declaration stops here (exit 2)."""
+    from .autoexport import ConfigError, load_targets
+
+    try:
+        return load_targets(db_path)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def _auto_export(targets: list, db_path: str) -> int:
+    """Refresh the declared export targets after a sync; 1 when one could not be written."""
+    from .autoexport import refresh
+
+    if not targets:
+        return 0
+    with opened(db_path, readonly=True) as library:
+        report, failed = refresh(library, targets, write=_write_atomically)
+    for line in report:
+        click.echo(line, err=True)
+    for line in failed:
+        click.echo(f"rsbib: {line}", err=True)
+    return 1 if failed else 0
 
 
 def _print_summary(report) -> None:
