@@ -282,13 +282,12 @@ def search(query, db_path, field, fmt) -> None:
     \b
       rsbib search skysense
       rsbib search author:zhu year:2023..2024 venue:TGRS
-      rsbib search '"change detection"' category:vision --format keys
-      rsbib search --field title segment --format bibtex > found.bib
+      rsbib search '"masked image"' category:vision --format keys
+      rsbib search --field title contrastive --format bibtex > found.bib
 
     Exit code 1 when nothing matches.
     """
-    from .export import render
-    from .search import QueryError, parse_query, search as find, summary, table
+    from .search import QueryError, parse_query, results, search as find
 
     try:
         terms = parse_query(" ".join(query), field)
@@ -302,19 +301,11 @@ def search(query, db_path, field, fmt) -> None:
     if not items:
         click.echo(f"rsbib: nothing matches {' '.join(query)!r}", err=True)
         sys.exit(1)
-    if fmt == "table":
-        terminal = sys.stdout.isatty()
-        width = shutil.get_terminal_size().columns if terminal else 0
-        click.echo(table(items, aligned=terminal, width=width), nl=False)
-    elif fmt == "keys":
-        click.echo("".join(f"{item.key}\n" for item in items), nl=False)
-    elif fmt == "json":
-        click.echo(json.dumps([summary(item) for item in items], indent=2, ensure_ascii=False))
-    else:
-        text, warnings = render(items, fmt)
-        for warning in warnings:
-            click.echo(f"warning: {warning}", err=True)
-        click.echo(text, nl=False)
+    terminal = sys.stdout.isatty()
+    text, warnings = results(items, fmt, terminal, shutil.get_terminal_size().columns)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(text, nl=False)
 
 
 @cli.command()

@@ -8,11 +8,12 @@ found by name (`detect_fts`), so the index's tokenizer (porter or not) is the on
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from dataclasses import dataclass
 
-from .export import CategoryError, Item, collect, match_categories
+from .export import CategoryError, Item, collect, match_categories, render
 from .library import Library
 from .venues import label_for
 
@@ -227,3 +228,14 @@ def table(items: list[Item], aligned: bool, width: int = 120) -> str:
 
 def _cut(text: str, cap: int | None) -> str:
     return text if cap is None or len(text) <= cap else text[:cap - 1] + "…"
+
+
+def results(items: list[Item], fmt: str, terminal: bool, width: int) -> tuple[str, list[str]]:
+    """The text of a search's results in `fmt`, and warnings of the export formats."""
+    if fmt == "table":
+        return table(items, aligned=terminal, width=width), []
+    if fmt == "keys":
+        return "".join(f"{item.key}\n" for item in items), []
+    if fmt == "json":
+        return json.dumps([summary(item) for item in items], indent=2, ensure_ascii=False) + "\n", []
+    return render(items, fmt)
