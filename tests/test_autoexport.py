@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import ROOT, run
 from tests.test_cited import CITED
 
-AUX = ROOT / "tests" / "aux" / "biblatex"
+AUX = ROOT / "tests" / "documents" / "biblatex"
 
 
 def keys_in(path):

@@ -1,6 +1,6 @@
 """export --aux / --keys: only what a document cites, from real bibtex and biblatex .aux files.
 
-tests/aux/bibtex and tests/aux/biblatex hold doc.tex, chapter.tex and the .aux files
+tests/documents/bibtex and tests/documents/biblatex hold doc.tex, chapter.tex and the .aux files
 pdflatex wrote for them (natbib + bibtex; biblatex + biber). Both cite, in this order,
 guo2023skysense, sun2023ringmo, smith2099unknown (no such paper), guo2023skysense again,
 manas2021seasonal (\\nocite) and li2022geographical (in the \\include'd chapter).
@@ -17,7 +17,7 @@ from rsbib.cited import AuxError, read_aux
 from tests.conftest import ROOT, run
 from tests.test_export import tool
 
-AUX = ROOT / "tests" / "aux"
+AUX = ROOT / "tests" / "documents"
 SHIPPED = ROOT / "library.db"
 CITED = ["guo2023skysense", "sun2023ringmo", "manas2021seasonal", "li2022geographical"]
 
