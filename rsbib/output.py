@@ -25,8 +25,8 @@ STDOUT = "-"
 SIGPIPE_EXIT = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader went away
 
 
-class OutputError(Exception):
-    """The output cannot be written; nothing was replaced."""
+class OutputError(OSError):
+    """The output cannot be written; nothing was replaced. str() is the one line to show."""
 
 
 def write_text(path: str, text: str) -> bool:
