@@ -170,3 +170,18 @@ def test_a_closed_pipe_exits_quietly(synced_db, command):
     assert "Traceback" not in result.stderr and "Error" not in result.stderr
     assert [line for line in result.stderr.splitlines() if not line.startswith("warning:")] == []
 
+
+
+def test_auto_export_keeps_an_unchanged_target_and_a_symlink(library_copy):
+    """Targets a sync refreshes (issue 16 deliver 4) follow the same rules as `export -o`."""
+    folder = library_copy.parent
+    (folder / "real.bib").write_text("old\n")
+    (folder / "real.bib").chmod(0o640)
+    (folder / "refs.bib").symlink_to("real.bib")
+    (folder / "rsbib.toml").write_text('[[export]]\npath = "refs.bib"\ncategories = ["survey"]\n')
+    assert run("sync", "--db", str(library_copy), "--offline").exit_code == 0
+    assert (folder / "refs.bib").is_symlink() and (folder / "real.bib").read_text().startswith("@")
+    assert stat.S_IMODE((folder / "real.bib").stat().st_mode) == 0o640
+    os.utime(folder / "real.bib", ns=(1_000_000_000, 1_000_000_000))
+    assert run("sync", "--db", str(library_copy), "--offline").exit_code == 0
+    assert (folder / "real.bib").stat().st_mtime_ns == 1_000_000_000
