@@ -14,7 +14,6 @@ from . import venues
 from .awesome import ParsedList
 from .library import Library, row_keys
 from .listfix import Edit, apply, cell_text
-from .matching import normalize_title
 
 KINDS = ("stale-venue", "title", "preprint-link", "duplicate", "unresolved", "no-code")
 FIXABLE = {"stale-venue": "publication", "title": "title", "preprint-link": "paper"}
@@ -38,14 +37,18 @@ class Finding:
         return asdict(self)
 
 
-def check(parsed: ParsedList, text: str, library: Library) -> list[Finding]:
-    """Findings for every row of the list (`parsed` from `text`) that library.db knows."""
+def check(parsed: ParsedList, text: str, library: Library,
+          only: tuple[str, ...] = ()) -> list[Finding]:
+    """Findings for every row of the list (`parsed` from `text`) that library.db knows.
+
+    `only` keeps the findings of those kinds. Rows no longer listed count for nothing.
+    """
     lines = text.splitlines()
     entries = {e["row_key"]: e for e in library.db["entries"].rows}
     works = {w["id"]: w for w in library.db["works"].rows}
     tables_of: dict[int, list[tuple[str, int]]] = {}
     for e in entries.values():
-        if e["work_id"] is not None:
+        if e["work_id"] is not None and e["listed"]:
             tables_of.setdefault(e["work_id"], []).append((e["category"], e["line"]))
     findings: list[Finding] = []
     for row, key in zip(parsed.rows, row_keys(parsed.rows)):
@@ -70,10 +73,23 @@ def check(parsed: ParsedList, text: str, library: Library) -> list[Finding]:
         if "code" in row.columns and row.code_url is None:
             add("no-code", cell_text(lines[row.line - 1], row.columns["code"]), None,
                 "no code link")
-    return findings
+    return [f for f in findings if not only or f.kind in only]
+
+
+def not_in_library(parsed: ParsedList, library: Library) -> list:
+    """Rows of the list that library.db has never synced (check cannot judge them)."""
+    known = {r[0] for r in library.db.execute("SELECT row_key FROM entries")}
+    return [row for row, key in zip(parsed.rows, row_keys(parsed.rows)) if key not in known]
+
+
+def failing(findings: list[Finding], fail_on: tuple[str, ...]) -> list[Finding]:
+    """The findings of the kinds in `fail_on` ("any": every kind)."""
+    return [f for f in findings if "any" in fail_on or f.kind in fail_on]
 
 
 def _judge_work(row, work: dict, add) -> None:
+    from .matching import normalize_title  # rapidfuzz: only when a list is judged
+
     if venues.is_preprint_label(row.venue_label) and work["type"] != "preprint" \
             and work["venue_source"] == "crossref":
         label = venues.label_for(work["venue"])
