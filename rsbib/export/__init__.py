@@ -74,3 +74,12 @@ def _authors(library: Library, work_id: int) -> list[Author]:
     return [Author(r["family"], r["given"] or "") for r in library.db.query(
         "SELECT a.family, a.given FROM work_authors wa JOIN authors a ON a.id = wa.author_id "
         "WHERE wa.work_id = ? ORDER BY wa.position", [work_id])]
+
+
+def render(items: list[Item], fmt: str) -> tuple[str, list[str]]:
+    """The text of an export in `fmt` (bibtex, biblatex or csl-json), and its warnings."""
+    from . import bibtex, csl
+
+    if fmt == "csl-json":
+        return csl.write(items), []
+    return bibtex.write(items, biblatex=(fmt == "biblatex"))
