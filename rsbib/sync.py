@@ -53,8 +53,9 @@ class ResponseLog:
 
 
 def sync(library: Library, text: str, name: str, offline: bool = False,
-         refresh: bool = False, settings: Settings | None = None, prune: bool = False,
-         start: Callable[[int], Callable[[int], None]] | None = None) -> SyncReport:
+         refresh: bool = False, settings: Settings | None = None,
+         start: Callable[[int], Callable[[int], None]] | None = None,
+         prune: bool = False) -> SyncReport:
     """Store the rows of the list `text` (read from `name`), resolve the unsettled ones, key the works.
 
     The caller reads the list first (awesome.load_source), so a list that
