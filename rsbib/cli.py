@@ -425,44 +425,21 @@ def changes(db_path, since, fmt) -> None:
       rsbib changes --since 2026-01-01 --format markdown >> CHANGELOG.md
     """
     from . import changes as report
-    from . import history
 
     with opened(db_path, readonly=True) as library:
-        db = library.db
-        new = history.latest(db)
-        if new is None:
-            fail(f"{db_path}: no list recorded yet (run `rsbib sync --db {db_path}`)")
-        if since is None:
-            old = history.previous(db)
-        elif since.isdigit():
-            if not db["sync_runs"].count_where("id = ?", [int(since)]):
-                fail(f"--since {since}: {db_path} has no sync run {since}")
-            old = history.as_of_run(db, int(since))
-        else:
-            old = history.before(db, _utc_moment(since))
+        try:
+            old, new = report.versions(library.db, since)
+        except ValueError as exc:
+            fail(f"{db_path}: {exc}")
         if old is None:
             click.echo("note: no earlier list recorded; every row counts as added", err=True)
-        kept = {r[0] for r in db.execute("SELECT row_key FROM entries WHERE listed = 0")}
-        headings = {r["slug"]: r["heading"] for r in db["categories"].rows}
-        found = report.compare(old or history.EMPTY, new, kept)
+        found = report.compare_with_library(library.db, old, new)
+        headings = {r["slug"]: r["heading"] for r in library.db["categories"].rows}
     if fmt == "json":
         click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo((report.as_markdown if fmt == "markdown" else report.as_text)(found, headings),
                    nl=False)
-
-
-def _utc_moment(text: str) -> str:
-    """An ISO date or date-time as the UTC form list versions are stamped with."""
-    from datetime import datetime, timezone
-
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        fail(f"--since {text!r}: give a sync run number or a date (YYYY-MM-DD)")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 @cli.command()

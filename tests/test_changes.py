@@ -111,3 +111,12 @@ def test_moves_and_edits_pair_rows_by_their_paper():
 
 def test_changes_needs_a_synced_library(tmp_path):
     assert run("changes", "--db", str(tmp_path / "none.db")).exit_code == 2
+
+
+def test_since_names_a_run_or_a_date(library_copy):
+    db = str(library_copy)
+    for bad in ("99", "last week"):
+        result = run("changes", "--db", db, "--since", bad)
+        assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1, result.output
+    assert changes_json(library_copy, "--since", "2999-01-01T00:00:00+02:00")["added"] == []
+    assert len(changes_json(library_copy, "--since", "1")["added"]) == 0
