@@ -76,7 +76,10 @@ def sync(source, db_path, offline, refresh) -> None:
     """
     from .awesome import load_source
     from .settings import Settings
+    from .sources.arxiv import quiet_log_handler
     from .sync import sync as run_sync
+
+    quiet_log_handler()
 
     if offline and refresh:
         fail("--offline and --refresh contradict each other")
@@ -101,7 +104,7 @@ def sync(source, db_path, offline, refresh) -> None:
     with opened(db_path) as library:
         try:
             report = run_sync(library, text, name, offline=offline, refresh=refresh,
-                              settings=settings, start=start)
+                              settings=settings, start=start, on_unreachable=_say_unreachable)
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
@@ -109,6 +112,10 @@ def sync(source, db_path, offline, refresh) -> None:
         click.echo(f"warning: {problem}", err=True)
     _print_summary(report)
     sys.exit(report.exit_code)
+
+
+def _say_unreachable(service: str, reason: str) -> None:
+    click.echo(f"rsbib: {reason}; not asking {service} again this run", err=True)
 
 
 def _print_summary(report) -> None:

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from rsbib.settings import Settings
+from rsbib.sources.base import BadAnswer, NotFound, Rejected, Transient
 from rsbib.sources.arxiv import ArxivSource
 from rsbib.sources.crossref import CrossrefSource, to_record
 from tests.standin import Fault, StandIn
@@ -33,29 +34,31 @@ def stand(api):
 def test_recorded_arxiv_answers_parse():
     with Replay() as replay:
         source = ArxivSource(settings_for(replay.url))
-        found, failures = source.fetch_ids(["0808.05394", "1707.08567"])
-        found.update(source.fetch_ids(["astro-ph/0601001"])[0])
+        answer = source.lookup(["0808.05394", "1707.08567"])
+        found, failures = answer.found, answer.failures
+        found.update(source.lookup(["astro-ph/0601001"]).found)
         assert set(found) == {"1707.08567", "astro-ph/0601001"}
         workshop = found["1707.08567"]
         assert workshop.title.startswith("Proceedings of Workshop AEW10")
         assert len(workshop.authors) == 34 and workshop.authors[0].family == "Immink"
         assert (workshop.arxiv_year, workshop.primary_class) == (2017, "cs.IT")
         assert found["astro-ph/0601001"].journal_ref == "ActaAstron.56:1-50,2006"
-        assert failures == {"0808.05394": "arXiv returned no record for this id"}
-        _, failures = source.fetch_ids(["abc"])
-        assert "HTTP 400" in failures["abc"]
+        assert set(failures) == {"0808.05394"} and isinstance(failures["0808.05394"], BadAnswer)
+        failures = source.lookup(["abc"]).failures
+        assert isinstance(failures["abc"], Rejected) and "HTTP 400" in str(failures["abc"])
 
 
 def test_recorded_crossref_answers_parse():
     with Replay() as replay:
         source = CrossrefSource(settings_for(replay.url))
-        found, failures = source.fetch_dois(["10.1371/journal.pone.0033693", "10.1371/notarealdoi"])
+        answer = source.lookup(["10.1371/journal.pone.0033693", "10.1371/notarealdoi"])
+    found, failures = answer.found, answer.failures
     work = found["10.1371/journal.pone.0033693"]
     assert work.title.startswith("Methylphenidate Exposure Induces Dopamine Neuron Loss")
     assert (work.year, work.volume, work.issue, work.pages, work.type) == (
         2012, "7", "3", "e33693", "journal-article")
     assert work.venue == "PLoS ONE" and work.authors[0].family == "Sadasivan"
-    assert "HTTP 404" in failures["10.1371/notarealdoi"]
+    assert isinstance(failures["10.1371/notarealdoi"], NotFound)
     items = crossref_recordings()["/works?query=ecology&rows=2"]["body"]["message"]["items"]
     assert [to_record(i).doi for i in items] == [i["DOI"].lower() for i in items]
 
@@ -86,7 +89,7 @@ def test_standin_answers_have_the_recorded_shape(stand):
 def test_arxiv_batches_of_100_with_max_results_equal_to_the_batch(stand):
     standin, settings = stand
     ids = [f"2001.{n:05d}" for n in range(150)]
-    ArxivSource(settings).fetch_ids(ids)
+    ArxivSource(settings).lookup(ids)
     first, second = [h.path for h in standin.hits[:2]]
     assert "max_results=100" in first and first.count("%2C") == 99
     assert "max_results=50" in second and second.count("%2C") == 49
@@ -95,7 +98,7 @@ def test_arxiv_batches_of_100_with_max_results_equal_to_the_batch(stand):
 def test_arxiv_waits_between_requests_and_names_itself(stand):
     standin, settings = stand
     source = ArxivSource(settings_for(standin.url, arxiv_delay=0.3))
-    source.fetch_ids(["0000.00001"])  # asked twice: not found, then once more
+    source.lookup(["0000.00001"])  # asked twice: not found, then once more
     first, second = standin.hits
     assert second.at - first.at >= 0.29
     agent = {k.lower(): v for k, v in first.headers.items()}["user-agent"]
@@ -104,7 +107,7 @@ def test_arxiv_waits_between_requests_and_names_itself(stand):
 
 def test_crossref_identifies_itself_and_encodes_dois(stand):
     standin, settings = stand
-    CrossrefSource(settings).fetch_dois(["10.1000/a?b#c"])
+    CrossrefSource(settings).lookup(["10.1000/a?b#c"])
     single = [h for h in standin.hits if h.path.startswith("/works/")][0]
     assert single.path == "/works/10.1000/a%3Fb%23c"
     agent = single.headers["User-Agent"]
@@ -117,7 +120,7 @@ def test_crossref_slows_to_the_announced_rate(stand):
     try:
         source = CrossrefSource(settings)
         for _ in range(4):
-            source.search("SkySense")
+            source.search_text("SkySense")
     finally:
         standin.rate_limit = 1000
     gaps = [b.at - a.at for a, b in zip(standin.hits, standin.hits[1:])]
@@ -129,13 +132,13 @@ def test_crossref_keeps_to_the_announced_concurrency(api):
     """Without a mailto Crossref's public pool allows one request at a time, and says so."""
     with StandIn(latency=0.05, rate_limit=1000) as public:
         source = CrossrefSource(settings_for(public.url, mailto=None))
-        source.search("SkySense")  # the first answer announces x-concurrency-limit: 1
+        source.search_text("SkySense")  # the first answer announces x-concurrency-limit: 1
         public.reset()
         with ThreadPoolExecutor(max_workers=5) as pool:
-            list(pool.map(source.search, ["SatMAE", "CROMA", "GeRSP", "SpectralGPT", "RSGPT"]))
+            list(pool.map(source.search_text, ["SatMAE", "CROMA", "GeRSP", "SpectralGPT", "RSGPT"]))
         assert public.most_in_flight["crossref"] == 1
     polite = CrossrefSource(settings_for(api.url))
-    polite.search("SkySense")
+    polite.search_text("SkySense")
     assert polite.slots.limit == 5
 
 
@@ -156,17 +159,18 @@ def test_arxiv_faults_are_retried(stand, fault):
     standin, _ = stand
     standin.inject(fault)
     source = ArxivSource(settings_for(standin.url, timeout=1.0))
-    found, failures = source.fetch_ids(["2312.10115", "2306.11029"])
-    assert set(found) == {"2312.10115", "2306.11029"} and failures == {}
+    answer = source.lookup(["2312.10115", "2306.11029"])
+    assert set(answer.found) == {"2312.10115", "2306.11029"} and answer.failures == {}
     assert standin.counts()["arxiv"] >= 2
 
 
 def test_arxiv_gives_up_with_a_reason(stand):
     standin, settings = stand
     standin.inject(Fault("arxiv", "status", times=99, status=500))
-    found, failures = ArxivSource(settings).fetch_ids(["2312.10115"])
-    assert found == {} and "HTTP 500" in failures["2312.10115"]
-    assert "gave up after 3 attempts" in failures["2312.10115"]
+    answer = ArxivSource(settings).lookup(["2312.10115"])
+    failure = answer.failures["2312.10115"]
+    assert answer.found == {} and isinstance(failure, Transient) and "HTTP 500" in str(failure)
+    assert "gave up after 3 attempts" in str(failure)
 
 
 @pytest.mark.parametrize("fault", [
@@ -181,9 +185,9 @@ def test_crossref_faults_are_retried(stand, fault):
     standin, _ = stand
     standin.inject(fault)
     source = CrossrefSource(settings_for(standin.url, timeout=1.0, retries=3))
-    found, failures = source.fetch_dois(["10.1109/tgrs.2024.3390838"])
-    assert failures == {} and found["10.1109/tgrs.2024.3390838"].year == 2024
-    assert [r.doi for r, _ in source.search("RemoteCLIP: A Vision Language Foundation Model")][0] \
+    answer = source.lookup(["10.1109/tgrs.2024.3390838"])
+    assert answer.failures == {} and answer.found["10.1109/tgrs.2024.3390838"].year == 2024
+    assert [r.doi for r, _ in source.search_text("RemoteCLIP: A Vision Language Foundation Model")][0] \
         == "10.1109/tgrs.2024.3390838"
 
 
@@ -191,7 +195,7 @@ def test_crossref_obeys_retry_after(stand):
     standin, settings = stand
     standin.inject(Fault("crossref", "status", status=429, headers={"Retry-After": "1"}))
     started = time.monotonic()
-    results = CrossrefSource(settings).search("SkySense")
+    results = CrossrefSource(settings).search_text("SkySense")
     assert results and time.monotonic() - started >= 1.0
     assert standin.counts()["crossref"] == 2
 
