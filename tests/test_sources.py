@@ -1,14 +1,22 @@
-"""The two API clients: real recorded answers, the stand-in's shape, politeness and faults."""
+"""The API clients: recorded answers, the stand-in's shape, politeness, faults as typed failures."""
 
 import json
+import socket
 import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import datetime, timezone
+from email.utils import formatdate
+from importlib.metadata import version
 
 import pytest
 
 from rsbib.settings import Settings
-from rsbib.sources.base import BadAnswer, NotFound, Rejected, Transient
+from rsbib.sources.base import (
+    BadAnswer, NotFound, RateLimited, Rejected, Source, Transient, Unreachable,
+)
+from rsbib.sources.polite import by_status, retry_after_seconds
 from rsbib.sources.arxiv import ArxivSource
 from rsbib.sources.crossref import CrossrefSource, to_record
 from tests.standin import Fault, StandIn
@@ -208,3 +216,101 @@ def test_crossref_records_with_missing_fields():
                      "published-online": {"date-parts": [[2020, 5]]}})
     assert org.authors[0].family == "ESA" and (org.year, org.month) == (2020, 5)
     assert to_record({"DOI": "10.48550/arXiv.2312.10115", "title": ["x"]}).doi is None
+
+
+# -- typed failures -------------------------------------------------------------------------
+
+# Crossref's answer to a malformed request: a JSON error whose text happens to hold "404".
+REJECTED_404_TEXT = ('{"status":"failed","message-type":"validation-failure","message":'
+                     '[{"type":"parameter-not-allowed","value":"10.1109/tgrs.2021.3140404",'
+                     '"message":"filter doi:10.1109/tgrs.2021.3140404 is not valid (404 chars)"}]}')
+
+
+def test_a_400_whose_text_holds_404_is_a_rejection_not_a_missing_doi(stand):
+    standin, settings = stand
+    doi = "10.1109/tgrs.2021.3140404"
+    standin.inject(Fault("crossref", "status", times=99, status=400, body=REJECTED_404_TEXT))
+    failure = CrossrefSource(settings).lookup([doi]).failures[doi]
+    assert isinstance(failure, Rejected) and not isinstance(failure, NotFound)
+    assert "HTTP 400" in str(failure) and "no record" not in str(failure)
+    assert standin.counts()["crossref"] == 1  # not retried, and not asked DOI by DOI
+
+
+def test_a_doi_whose_text_holds_404_is_found_by_its_doi(stand):
+    standin, settings = stand
+    doi = "10.1109/tgrs.2021.3140404"
+    assert doi not in standin.corpus.crossref
+    missing = CrossrefSource(settings).lookup([doi]).failures[doi]
+    assert isinstance(missing, NotFound)  # the stand-in's real 404 for a DOI it lacks
+    work = replace(standin.corpus.crossref["10.1109/tgrs.2022.3194732"], doi=doi)
+    standin.corpus.crossref[doi] = work
+    try:
+        answer = CrossrefSource(settings).lookup([doi])
+    finally:
+        del standin.corpus.crossref[doi]
+    assert answer.failures == {} and answer.found[doi].doi == doi
+
+
+def test_retry_after_in_both_forms():
+    now = datetime(2026, 11, 29, 18, 0, 0, tzinfo=timezone.utc)
+    assert retry_after_seconds("120", now) == 120.0
+    assert retry_after_seconds("Sun, 29 Nov 2026 18:00:30 GMT", now) == 30.0
+    assert retry_after_seconds("Sun, 29 Nov 2026 17:00:00 GMT", now) == 0.0  # already past
+    assert retry_after_seconds("soon", now) is None and retry_after_seconds(None, now) is None
+
+
+def test_crossref_obeys_retry_after_given_as_an_http_date(stand):
+    standin, settings = stand
+    when = formatdate(time.time() + 2, usegmt=True)  # whole seconds: 1 to 2 s from now
+    standin.inject(Fault("crossref", "status", status=429, headers={"Retry-After": when}))
+    started = time.monotonic()
+    assert CrossrefSource(settings).search_text("SkySense")
+    assert time.monotonic() - started >= 0.9  # the backoff alone would be 0.01 s
+    assert standin.counts()["crossref"] == 2
+
+
+@pytest.mark.parametrize("status, kind", [(404, NotFound), (400, Rejected), (429, RateLimited),
+                                          (500, Transient), (503, Transient)])
+def test_failures_are_typed_by_status_alone(status, kind):
+    failure = by_status(status, "HTTP 404 in the text of any answer")
+    assert type(failure) is kind
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_service_that_refuses_connections_is_given_up_after_three_tries(stand):
+    _, settings = stand
+    told = []
+    dead = settings_for(f"http://127.0.0.1:{closed_port()}", retries=4, backoff=2.0)
+    source = CrossrefSource(dead, on_unreachable=lambda *said: told.append(said))
+    started = time.monotonic()
+    first = source.lookup(["10.1109/tgrs.2024.3390838"]).failures["10.1109/tgrs.2024.3390838"]
+    answers = source.search(["SkySense", "SatMAE", "CROMA"])
+    assert time.monotonic() - started < 5
+    assert isinstance(first, Unreachable) and all(isinstance(a, Unreachable) for a in answers.values())
+    assert len(told) == 1 and told[0][0] == "crossref"
+    assert source.requests == 0 and "not asked again" in str(answers["SkySense"])
+
+
+def test_habanero_requests_go_through_the_pooled_client(stand):
+    standin, settings = stand
+    source = CrossrefSource(settings)
+    before = source.http.pooled
+    source.search_text("SkySense")
+    source.lookup(["10.1109/tgrs.2024.3390838", "10.1000/absent"])  # by filter, then by id
+    assert standin.counts()["crossref"] == 3
+    assert source.http.pooled - before == 3 and source.requests == 3, (
+        f"habanero {version('habanero')} no longer sends its requests through the module-level "
+        "`httpx2.get` that rsbib/sources/crossref.py replaces with a pooled, recording client: "
+        "pin habanero back to 2.9.x in pyproject.toml, or move _install_recording_http to the "
+        "hook the new version offers")
+
+
+def test_the_sources_fit_the_interface(stand):
+    _, settings = stand
+    for source in (ArxivSource(settings), CrossrefSource(settings)):
+        assert isinstance(source, Source) and source.pacing and source.url
