@@ -12,7 +12,6 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -119,17 +118,22 @@ class Library:
     def _add_run_services(self) -> None:
         """Schema 3: one row per run and service (address, requests, failures), for any number of services.
 
-        The figures of earlier runs move out of sync_runs' per-service columns.
+        The figures of earlier runs move out of sync_runs' per-service columns
+        (each step tolerates a file that already has part of it).
         """
-        self.db["run_services"].create(
-            {"run_id": int, "service": str, "url": str, "requests": int, "failures": int},
-            pk=("run_id", "service"), foreign_keys=[("run_id", "sync_runs", "id")])
+        if "run_services" not in self.db.table_names():
+            self.db["run_services"].create(
+                {"run_id": int, "service": str, "url": str, "requests": int, "failures": int},
+                pk=("run_id", "service"), foreign_keys=[("run_id", "sync_runs", "id")])
+        old = set(self.db["sync_runs"].columns_dict)
         for service in ("arxiv", "crossref"):
-            self.db.execute(
-                "INSERT INTO run_services (run_id, service, url, requests) "
-                f"SELECT id, ?, {service}_url, requests_{service} FROM sync_runs", [service])
+            if {f"{service}_url", f"requests_{service}"} <= old:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO run_services (run_id, service, url, requests) "
+                    f"SELECT id, ?, {service}_url, requests_{service} FROM sync_runs", [service])
         for column in ("arxiv_url", "crossref_url", "requests_arxiv", "requests_crossref"):
-            self.db.execute(f"ALTER TABLE sync_runs DROP COLUMN {column}")
+            if column in old:
+                self.db.execute(f"ALTER TABLE sync_runs DROP COLUMN {column}")
 
     def _create_schema(self) -> None:
         db = self.db

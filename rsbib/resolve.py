@@ -25,7 +25,10 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from . import venues
-from .matching import Query, Verdict, decide, normalize_title, title_score
+from .matching import (
+    Verdict, decide, normalize_title, preprint_query, published_query, published_search_text,
+    row_query, title_score,
+)
 from .records import Outcome, RowToResolve, WorkRecord
 from .sources.base import NotFound, Source, SourceFailure
 from .sources.polite import batched
@@ -95,30 +98,6 @@ def is_not_a_paper(row: RowToResolve) -> bool:
     if row.link_kind in ("github", "huggingface"):
         return True
     return not row.has_paper_link and not row.publication
-
-
-def row_query(row: RowToResolve) -> Query:
-    """What a row tells about its paper: its title and the year of its label."""
-    preprint = venues.is_preprint_label(row.venue_label)
-    return Query(row.title, row.label_year, years_before=1,
-                 years_after=3 if preprint else 1, published_only=True)
-
-
-def preprint_query(row: RowToResolve) -> Query:
-    """A row's preprint: submitted up to three years before the label's year."""
-    return Query(row.title, row.label_year, years_before=3, years_after=1)
-
-
-def published_query(preprint: WorkRecord) -> Query:
-    """The published version of a preprint: same title and authors, published since."""
-    return Query(preprint.title, preprint.arxiv_year or preprint.year, preprint.authors,
-                 years_before=1, years_after=3, published_only=True)
-
-
-def published_search_text(preprint: WorkRecord) -> str:
-    """A bibliographic query for a preprint's published version: title and first author."""
-    first = preprint.authors[0].family if preprint.authors else ""
-    return f"{preprint.title} {first}".strip()
 
 
 def merge(published: WorkRecord | None, preprint: WorkRecord | None) -> WorkRecord | None:

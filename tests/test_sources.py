@@ -1,6 +1,7 @@
 """The API clients: recorded answers, the stand-in's shape, politeness, faults as typed failures."""
 
 import json
+import logging
 import socket
 import time
 import xml.etree.ElementTree as ET
@@ -17,7 +18,7 @@ from rsbib.sources.base import (
     BadAnswer, NotFound, RateLimited, Rejected, Source, Transient, Unreachable,
 )
 from rsbib.sources.polite import by_status, retry_after_seconds
-from rsbib.sources.arxiv import ArxivSource
+from rsbib.sources.arxiv import ArxivSource, QuietArxivWarnings
 from rsbib.sources.crossref import CrossrefSource, to_record
 from tests.standin import Fault, StandIn
 from tests.standin.replay import RECORDINGS, Replay, arxiv_recordings, crossref_recordings
@@ -314,3 +315,11 @@ def test_the_sources_fit_the_interface(stand):
     _, settings = stand
     for source in (ArxivSource(settings), CrossrefSource(settings)):
         assert isinstance(source, Source) and source.pacing and source.url
+
+
+def test_the_arxiv_packages_warnings_are_quieted_on_rsbibs_handler_only():
+    assert logging.getLogger("arxiv").level == logging.NOTSET  # the process keeps its say
+    keep = QuietArxivWarnings()
+    record = lambda name, level: logging.LogRecord(name, level, "x", 1, "m", None, None)  # noqa: E731
+    assert not keep.filter(record("arxiv", logging.WARNING))
+    assert keep.filter(record("arxiv", logging.ERROR)) and keep.filter(record("rsbib", logging.WARNING))
