@@ -109,7 +109,7 @@ def test_arxiv_waits_between_requests_and_names_itself(stand):
     source = ArxivSource(settings_for(standin.url, arxiv_delay=0.3))
     source.lookup(["0000.00001"])  # asked twice: not found, then once more
     first, second = standin.hits
-    assert second.at - first.at >= 0.29
+    assert second.at - first.at >= 0.25  # 0.3 s between starts, less the first one's connect time
     agent = {k.lower(): v for k, v in first.headers.items()}["user-agent"]
     assert agent.startswith("rsbib/") and "mailto:tests@rsbib.invalid" in agent
 

@@ -81,7 +81,7 @@ class ArxivSource:
     name = "arxiv"
     label = "arXiv"
     kind: Kind = "preprint"
-    id_kind = "arxiv"
+    id_kind: str | None = "arxiv"
 
     def __init__(self, settings: Settings, recorder: Recorder | None = None,
                  on_unreachable: Callable[[str, str], None] | None = None):
@@ -135,7 +135,7 @@ class ArxivSource:
                     answer.failures.update({i: failure for i in batch})
                     continue
                 for record in records:
-                    if record.arxiv_id in batch:
+                    if record.arxiv_id and record.arxiv_id in batch:
                         answer.found[record.arxiv_id] = record
                 missing += [i for i in batch if i not in answer.found]
             pending = missing

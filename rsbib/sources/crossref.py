@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from types import ModuleType
 from typing import Any
 from urllib.parse import quote
@@ -87,10 +88,10 @@ def _install_recording_http() -> _RecordingHTTP:
     attribute is shadowed by a function, so the modules are fetched by name.
     """
     modules = [importlib.import_module(name) for name in _HABANERO_HTTP_MODULES]
-    proxy = next((m.httpx2 for m in modules if isinstance(m.httpx2, _RecordingHTTP)), None)
-    proxy = proxy or _RecordingHTTP(httpx2)
+    found = [getattr(m, "httpx2") for m in modules]
+    proxy = next((p for p in found if isinstance(p, _RecordingHTTP)), None) or _RecordingHTTP(httpx2)
     for module in modules:
-        module.httpx2 = proxy
+        setattr(module, "httpx2", proxy)
     return proxy
 
 
@@ -100,7 +101,7 @@ class CrossrefSource:
     name = "crossref"
     label = "Crossref"
     kind: Kind = "record"
-    id_kind = "doi"
+    id_kind: str | None = "doi"
 
     def __init__(self, settings: Settings, recorder: Recorder | None = None,
                  on_unreachable: Callable[[str, str], None] | None = None):
@@ -136,8 +137,8 @@ class CrossrefSource:
         batchable = [d for d in wanted if "," not in d]
         for batch in batched(batchable, BATCH):
             try:
-                found = self._call(lambda b=batch: self.client.works(
-                    filter={"doi": list(b)}, limit=len(b)))
+                found = self._call(partial(self.client.works, filter={"doi": list(batch)},
+                                           limit=len(batch)))
             except NotFound:
                 continue  # asked one by one below
             except SourceFailure as failure:  # a bad day: do not hammer DOI by DOI
@@ -145,13 +146,13 @@ class CrossrefSource:
                 continue
             for item in found["message"].get("items", []):
                 record = to_record(item)
-                if record.doi in batch:
+                if record.doi and record.doi in batch:
                     answer.found[record.doi] = record
         for doi in wanted:
             if doi in answer.found or doi in answer.failures:
                 continue
             try:
-                single = self._call(lambda d=doi: self.client.works(ids=quote(d, safe="/")))
+                single = self._call(partial(self.client.works, ids=quote(doi, safe="/")))
             except NotFound:
                 answer.failures[doi] = NotFound("Crossref has no record of this DOI (HTTP 404)")
                 continue
