@@ -66,8 +66,11 @@ class LibraryError(Exception):
 class Library:
     """library.db opened for reading and writing."""
 
-    def __init__(self, path: str | Path, readonly: bool = False):
-        """Open (and create or upgrade) a library; `readonly` never writes to the file."""
+    def __init__(self, path: str | Path, readonly: bool = False, busy_timeout: float = 30.0):
+        """Open (and create or upgrade) a library; `readonly` never writes to the file.
+
+        `busy_timeout`: seconds to wait for another program's lock before failing.
+        """
         self.path = Path(path)
         self.readonly = readonly
         try:
@@ -77,7 +80,7 @@ class Library:
             else:
                 self.db = sqlite_utils.Database(self.path)
             self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.execute("PRAGMA busy_timeout = 30000")
+            self.db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             self._migrate()
         except LibraryError as exc:
             raise LibraryError(f"{self.path}: {exc}") from exc
