@@ -24,7 +24,7 @@ from .awesome import CiteBlock, ParsedList, Row
 from .identifiers import normalize_arxiv_id, publication_doi, read_link
 from .records import Author, WorkRecord
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 STATUSES = ("resolved", "unresolved", "ambiguous", "failed", "not-a-paper")
 # Statuses whose answer is final until the row changes or --refresh is given.
 SETTLED = ("resolved", "ambiguous", "not-a-paper")
@@ -47,12 +47,25 @@ ENTRY_COLUMNS = {
 }
 
 
+# The bibliography as `rsbib export` writes it: every work a row of the list cites, and every
+# row with no work (unresolved, not a paper), so a category shows all of its rows.
 PAPERS_VIEW = """
-SELECT w.id, w.citekey, w.title, w.authors, w.year, w.venue, w.type, w.doi, w.arxiv_id, w.url,
-       (SELECT group_concat(DISTINCT e.category) FROM entries e WHERE e.work_id = w.id) AS categories,
-       (SELECT count(*) FROM entries e WHERE e.work_id = w.id) AS rows
-FROM works w
+SELECT w.citekey, w.title, w.authors, w.year, w.venue, w.type, w.doi, w.arxiv_id,
+       (SELECT json_group_array(slug) FROM (
+            SELECT DISTINCT c.slug FROM entries e JOIN categories c ON c.slug = e.category
+            WHERE e.work_id = w.id ORDER BY c.position)) AS categories,
+       'resolved' AS status,
+       (SELECT count(*) FROM entries e WHERE e.work_id = w.id) AS rows,
+       w.id AS work_id, NULL AS entry_id
+FROM works w WHERE EXISTS (SELECT 1 FROM entries e WHERE e.work_id = w.id)
+UNION ALL
+SELECT e.citekey, e.title, NULL, e.label_year, e.publication, NULL, e.link_doi, e.link_arxiv_id,
+       json_array(e.category), e.status, 1, NULL, e.id
+FROM entries e WHERE e.work_id IS NULL
+ORDER BY year DESC, citekey
 """
+SEARCHED = {"works": ["title", "authors", "venue", "abstract"],
+            "entries": ["title", "abbreviation", "publication"]}
 
 
 def now() -> str:
@@ -97,6 +110,14 @@ class Library:
         except sqlite3.Error as exc:
             raise LibraryError(f"{self.path}: cannot open as a library ({exc})") from exc
 
+    @classmethod
+    def reader(cls, connection: sqlite3.Connection, path: str | Path) -> Library:
+        """A read-only view of a library through a connection someone else opened (Datasette's)."""
+        library = cls.__new__(cls)
+        library.path, library.readonly = Path(path), True
+        library.db = sqlite_utils.Database(connection)
+        return library
+
     # -- schema -----------------------------------------------------------------
 
     def _migrate(self) -> None:
@@ -110,7 +131,7 @@ class Library:
             if version < SCHEMA_VERSION:
                 raise LibraryError("is an older or empty library; run `rsbib sync` first")
             return
-        steps = {0: self._create_schema, 1: self._add_corrections}
+        steps = {0: self._create_schema, 1: self._add_corrections, 2: self._browse_schema}
         while version < SCHEMA_VERSION:
             with self.db.atomic():
                 steps[version]()
@@ -127,6 +148,13 @@ class Library:
             "created_at": str}, pk="id", not_null={"row_key", "field"})
         self.db["corrections"].create_index(["row_key", "field"], unique=True)
         self.db["works"].add_column("corrected", str)
+
+    def _browse_schema(self) -> None:
+        """Schema 3: the papers view lists every row; full-text search stems (porter)."""
+        self.db.create_view("papers", PAPERS_VIEW, replace=True)
+        for table, columns in SEARCHED.items():
+            self.db[table].disable_fts()
+            self.db[table].enable_fts(columns, create_triggers=True, tokenize="porter")
 
     def _create_schema(self) -> None:
         db = self.db
@@ -169,9 +197,8 @@ class Library:
                                foreign_keys=[("run_id", "sync_runs", "id")])
         db["responses"].create_index(["url"])
         db.create_view("papers", PAPERS_VIEW)
-        db["works"].enable_fts(["title", "authors", "venue", "abstract"], create_triggers=True)
-        db["entries"].enable_fts(["title", "abbreviation", "publication"],
-                                 create_triggers=True)
+        for table, columns in SEARCHED.items():
+            db[table].enable_fts(columns, create_triggers=True)
 
     # -- runs and raw responses ---------------------------------------------------
 

@@ -74,3 +74,26 @@ def _authors(library: Library, work_id: int) -> list[Author]:
     return [Author(r["family"], r["given"] or "") for r in library.db.query(
         "SELECT a.family, a.given FROM work_authors wa JOIN authors a ON a.id = wa.author_id "
         "WHERE wa.work_id = ? ORDER BY wa.position", [work_id])]
+
+
+FORMATS = ("bibtex", "biblatex", "csl-json")
+
+
+def select(library: Library, work_ids: set[int], entry_ids: set[int]) -> list[Item]:
+    """The items `rsbib export` writes for these works and rows (a row with a work is its work)."""
+    if entry_ids:
+        marks = ",".join("?" * len(entry_ids))
+        work_ids = work_ids | {r["work_id"] for r in library.db.query(
+            f"SELECT work_id FROM entries WHERE id IN ({marks}) AND work_id IS NOT NULL",
+            list(entry_ids))}
+    return [item for item in collect(library)
+            if (item.work["id"] in work_ids if item.work else item.entry["id"] in entry_ids)]
+
+
+def write(items: list[Item], fmt: str = "bibtex") -> tuple[str, list[str]]:
+    """The text of an export in one of FORMATS, and warnings for stderr."""
+    from . import bibtex, csl
+
+    if fmt == "csl-json":
+        return csl.write(items), []
+    return bibtex.write(items, biblatex=(fmt == "biblatex"))
