@@ -4,6 +4,7 @@ import asyncio
 import json
 import re
 import sqlite3
+from pathlib import Path
 
 import bibtexparser
 import pytest
@@ -14,17 +15,17 @@ from rsbib.library import Library
 from .conftest import run
 
 
-def get(db, *paths):
+def get(db, *paths, live=False):
     async def fetch():
-        ds = datasette_for(db, live=False)
+        ds = datasette_for(db, live=live)
         return [await ds.client.get(path) for path in paths]
 
     responses = asyncio.run(fetch())
     return responses if len(paths) > 1 else responses[0]
 
 
-def rows(db, path):
-    response = get(db, path)
+def rows(db, path, live=False):
+    response = get(db, path, live=live)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -211,3 +212,46 @@ def test_an_older_library_gets_stemmed_search_and_the_new_papers_view(library_co
     assert db.execute("PRAGMA user_version").fetchone()[0] == 3
     assert db.execute(count).fetchone()[0] > unstemmed  # "models" now finds "model" too
     assert "categories" in db["papers"].columns_dict
+
+
+def test_serve_runs_without_the_venv_on_path_and_leaves_the_file_as_it_was(tmp_path):
+    import hashlib
+    import shutil
+    import urllib.request
+
+    from .serving import served
+
+    db = tmp_path / "library.db"
+    shutil.copy(Path(__file__).parent.parent / "library.db", db)  # the shipped file
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    with served(db) as (url, process):
+        papers = json.load(urllib.request.urlopen(f"{url}library/papers.json?_shape=array"))
+        assert any(p["citekey"] == "guo2023skysense" for p in papers)
+    out, err = process.communicate()
+    assert f"on {url}" in err and "read-only" in err
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["library.db"]  # nothing left behind
+
+
+def test_serve_refuses_what_is_not_a_library(tmp_path):
+    (tmp_path / "notes.db").write_text("not sqlite")
+    result = run("serve", "--db", str(tmp_path / "notes.db"))
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "notes.db" in result.stderr
+
+
+def test_while_a_sync_writes_the_file_is_served_live(library_copy):
+    from rsbib.browse import being_written
+
+    writer = sqlite3.connect(library_copy)
+    writer.execute("PRAGMA journal_mode = wal")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("UPDATE works SET title = 'Renamed while serving' WHERE citekey = 'guo2023skysense'")
+    writer.commit()
+    try:
+        assert being_written(library_copy)
+        found = rows(library_copy, f"/{library_copy.stem}/works.json?_shape=array"
+                                   "&citekey=guo2023skysense", live=True)
+        assert found[0]["title"] == "Renamed while serving"
+    finally:
+        writer.close()

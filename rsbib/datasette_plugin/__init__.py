@@ -36,9 +36,10 @@ def prepare_connection(conn):
 
 @hookimpl
 def get_metadata(datasette, key, database, table):
+    shipped = metadata("library.db")
+    described = shipped["databases"].pop("library")
     names = [name for name in datasette.databases if not name.startswith("_")]
-    shipped = metadata("library.db")["databases"]["library"]
-    return {"databases": {name: shipped for name in names}}
+    return {**shipped, "databases": {name: described for name in names}}
 
 
 @hookimpl
