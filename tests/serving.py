@@ -22,11 +22,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(db: Path, timeout: float = 90):
+def served(db: Path, *options: str, env: dict | None = None, timeout: float = 90):
     """Yield (base URL, process) while `rsbib serve --db db` answers; stop it with Ctrl+C."""
     port = free_port()
-    env = {**os.environ, "PATH": "/usr/bin:/bin"}
-    process = subprocess.Popen([str(RSBIB), "serve", "--db", str(db), "--port", str(port)],
+    env = {**os.environ, **(env or {}), "PATH": "/usr/bin:/bin"}
+    process = subprocess.Popen([str(RSBIB), "serve", "--db", str(db), "--port", str(port),
+                                *options],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}/"
     try:

@@ -4,6 +4,8 @@ import asyncio
 import json
 import re
 import sqlite3
+import sys
+import time
 from pathlib import Path
 
 import bibtexparser
@@ -13,6 +15,7 @@ from rsbib.browse import datasette_for, metadata
 from rsbib.library import Library
 
 from .conftest import run
+from .serving import served
 
 
 def get(db, *paths, live=False):
@@ -77,6 +80,11 @@ def test_survey_facet_counts_every_row_of_the_table(synced_db):
     shown = rows(synced_db, f"/{synced_db.stem}/papers.json?_shape=array&_size=max"
                             "&categories__arraycontains=survey")
     assert "unresolved" in {r["status"] for r in shown}  # rows with no paper are listed too
+
+
+def test_bib_holds_every_row_not_only_the_first_page(synced_db):
+    whole = get(synced_db, f"/{synced_db.stem}/papers.bib?_size=5").text
+    assert whole == export(synced_db)
 
 
 def test_bib_of_a_table_page_and_of_a_search(synced_db):
@@ -219,8 +227,6 @@ def test_serve_runs_without_the_venv_on_path_and_leaves_the_file_as_it_was(tmp_p
     import shutil
     import urllib.request
 
-    from .serving import served
-
     db = tmp_path / "library.db"
     shutil.copy(Path(__file__).parent.parent / "library.db", db)  # the shipped file
     before = hashlib.sha256(db.read_bytes()).hexdigest()
@@ -231,6 +237,16 @@ def test_serve_runs_without_the_venv_on_path_and_leaves_the_file_as_it_was(tmp_p
     assert f"on {url}" in err and "read-only" in err
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["library.db"]  # nothing left behind
+
+
+def test_serve_open_opens_the_browser_at_the_address(library_copy, tmp_path):
+    opened = tmp_path / "opened.txt"
+    browser = f"{sys.executable} -c \"import sys; open('{opened}', 'w').write(sys.argv[1])\" %s"
+    with served(library_copy, "--open", env={"BROWSER": browser}) as (url, _process):
+        deadline = time.monotonic() + 30
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert opened.read_text() == url
 
 
 def test_serve_refuses_what_is_not_a_library(tmp_path):
