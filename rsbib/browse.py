@@ -69,7 +69,7 @@ def datasette_for(db_path: str | Path, live: bool):
         pm.register(datasette_plugin, "rsbib")
     path = str(db_path)
     return Datasette(files=[path] if live else [], immutables=[] if live else [path],
-                     settings={"max_returned_rows": 2000})
+                     settings={"max_returned_rows": 2000, "suggest_facets": False})
 
 
 def serve(db_path: str | Path, host: str, port: int, open_browser: bool, announce) -> None:
