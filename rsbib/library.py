@@ -51,13 +51,13 @@ ENTRY_COLUMNS = {
 # row with no work (unresolved, not a paper), so a category shows all of its rows.
 PAPERS_VIEW = """
 SELECT w.citekey, w.title, w.authors, w.year, w.venue, w.type, w.doi, w.arxiv_id,
-       (SELECT json_group_array(slug) FROM (
-            SELECT DISTINCT c.slug FROM entries e JOIN categories c ON c.slug = e.category
-            WHERE e.work_id = w.id ORDER BY c.position)) AS categories,
-       'resolved' AS status,
-       (SELECT count(*) FROM entries e WHERE e.work_id = w.id) AS rows,
-       w.id AS work_id, NULL AS entry_id
-FROM works w WHERE EXISTS (SELECT 1 FROM entries e WHERE e.work_id = w.id)
+       cited.categories, 'resolved' AS status, cited.rows, w.id AS work_id, NULL AS entry_id
+FROM works w JOIN (
+    SELECT work_id, json_group_array(category) AS categories, sum(n) AS rows FROM (
+        SELECT e.work_id, e.category, count(*) AS n, min(c.position) AS position
+        FROM entries e JOIN categories c ON c.slug = e.category
+        WHERE e.work_id IS NOT NULL GROUP BY e.work_id, e.category ORDER BY e.work_id, position)
+    GROUP BY work_id) cited ON cited.work_id = w.id
 UNION ALL
 SELECT e.citekey, e.title, NULL, e.label_year, e.publication, NULL, e.link_doi, e.link_arxiv_id,
        json_array(e.category), e.status, 1, NULL, e.id

@@ -60,7 +60,7 @@ def collect(library: Library, categories: list[str] | None = None,
             if ("work", entry["work_id"]) in seen:
                 continue
             seen.add(("work", entry["work_id"]))
-            work = library.db["works"].get(entry["work_id"])
+            work = _work(library, entry["work_id"])
             items.append(Item(work["citekey"], "work", work, entry, _authors(library, work["id"])))
         elif not resolved_only and ("row", entry["row_key"]) not in seen:
             seen.add(("row", entry["row_key"]))
@@ -68,6 +68,11 @@ def collect(library: Library, categories: list[str] | None = None,
             key = entry["citekey"] or taken.claim(entry_base_key(entry))
             items.append(Item(key, kind, None, entry, provisional=not entry["citekey"]))
     return items
+
+
+def _work(library: Library, work_id: int) -> dict:
+    """One work (a plain query: sqlite-utils' `get` reads the table's schema on every call)."""
+    return next(library.db.query("SELECT * FROM works WHERE id = ?", [work_id]))
 
 
 def _authors(library: Library, work_id: int) -> list[Author]:
