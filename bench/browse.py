@@ -77,6 +77,11 @@ def main() -> None:
             print(f"built {db} in {time.perf_counter() - started:.0f} s", flush=True)
         for line in asyncio.run(timings(db, args.repeat)):
             print(line, flush=True)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "rsbib.cli", "export", "--db", str(db)], cwd=ROOT,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        print(f"    for comparison, `rsbib export` of the same library: "
+              f"{(time.perf_counter() - started) * 1000:.0f} ms (command start-up included)")
 
 
 if __name__ == "__main__":

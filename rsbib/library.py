@@ -48,8 +48,9 @@ ENTRY_COLUMNS = {
 
 
 # The bibliography as `rsbib export` writes it: every work a row of the list cites, and every
-# row with no work (unresolved, not a paper), so a category shows all of its rows.
-PAPERS_VIEW = """
+# row with no work (unresolved, not a paper), so a category shows all of its rows. Stored in
+# the `papers` table (rebuilt whenever a writer closes the library) so browsing stays fast.
+PAPERS_SELECT = """
 SELECT w.citekey, w.title, w.authors, w.year, w.venue, w.type, w.doi, w.arxiv_id,
        cited.categories, 'resolved' AS status, cited.rows, w.id AS work_id, NULL AS entry_id
 FROM works w JOIN (
@@ -64,6 +65,9 @@ SELECT e.citekey, e.title, NULL, e.label_year, e.publication, NULL, e.link_doi, 
 FROM entries e WHERE e.work_id IS NULL
 ORDER BY year DESC, citekey
 """
+PAPERS_COLUMNS = {"citekey": str, "title": str, "authors": str, "year": int, "venue": str,
+                  "type": str, "doi": str, "arxiv_id": str, "categories": str, "status": str,
+                  "rows": int, "work_id": int, "entry_id": int}
 SEARCHED = {"works": ["title", "authors", "venue", "abstract"],
             "entries": ["title", "abbreviation", "publication"]}
 
@@ -150,8 +154,12 @@ class Library:
         self.db["works"].add_column("corrected", str)
 
     def _browse_schema(self) -> None:
-        """Schema 3: the papers view lists every row; full-text search stems (porter)."""
-        self.db.create_view("papers", PAPERS_VIEW, replace=True)
+        """Schema 3: a `papers` table of every row of the bibliography; search stems (porter)."""
+        self.db.execute("DROP VIEW IF EXISTS papers")
+        self.db["papers"].create(PAPERS_COLUMNS)
+        for column in ("year", "status", "work_id"):
+            self.db["papers"].create_index([column])
+        self.refresh_papers()
         for table, columns in SEARCHED.items():
             self.db[table].disable_fts()
             self.db[table].enable_fts(columns, create_triggers=True, tokenize="porter")
@@ -196,7 +204,6 @@ class Library:
                                 "elapsed_ms": int, "fetched_at": str}, pk="id",
                                foreign_keys=[("run_id", "sync_runs", "id")])
         db["responses"].create_index(["url"])
-        db.create_view("papers", PAPERS_VIEW)
         for table, columns in SEARCHED.items():
             db[table].enable_fts(columns, create_triggers=True)
 
@@ -516,8 +523,15 @@ class Library:
         self.db.execute("PRAGMA busy_timeout = 100")
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    def refresh_papers(self) -> None:
+        """Rebuild the `papers` table from works and entries (newest first, then by key)."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM papers")
+            self.db.execute(f"INSERT INTO papers SELECT * FROM ({PAPERS_SELECT})")
+
     def close(self) -> None:
         if not self.readonly:
+            self.refresh_papers()
             self.checkpoint()
         self.db.close()
 

@@ -201,10 +201,10 @@ def test_metadata_names_only_what_exists(synced_db):
         assert described[table]["description"], table
 
 
-def test_an_older_library_gets_stemmed_search_and_the_new_papers_view(library_copy):
+def test_an_older_library_gets_stemmed_search_and_the_papers_table(library_copy):
     conn = sqlite3.connect(library_copy)
     conn.executescript("""
-        DROP VIEW papers;
+        DROP TABLE papers;
         CREATE VIEW papers AS SELECT id, citekey FROM works;
         PRAGMA user_version = 2;""")
     conn.close()
@@ -221,6 +221,15 @@ def test_an_older_library_gets_stemmed_search_and_the_new_papers_view(library_co
     assert db.execute("PRAGMA user_version").fetchone()[0] == 3
     assert db.execute(count).fetchone()[0] > unstemmed  # "models" now finds "model" too
     assert "categories" in db["papers"].columns_dict
+    assert db["papers"].count == 83  # 75 works and 8 rows with no work
+
+
+def test_papers_follow_a_change_once_the_writer_closes(library_copy):
+    library = Library(library_copy)
+    library.db.execute("UPDATE works SET year = 2031 WHERE citekey = 'guo2023skysense'")
+    library.close()
+    first = rows(library_copy, f"/{library_copy.stem}/papers.json?_shape=array&_size=1")[0]
+    assert (first["citekey"], first["year"]) == ("guo2023skysense", 2031)
 
 
 def test_serve_runs_without_the_venv_on_path_and_leaves_the_file_as_it_was(tmp_path):
