@@ -6,7 +6,7 @@ import re
 
 from datasette.utils.asgi import Response
 
-from ..export import select, write
+from ..export import render, select
 from ..library import Library
 
 EXTENSIONS = {"bib": "bibtex", "biblatex": "biblatex", "csljson": "csl-json"}
@@ -22,7 +22,7 @@ def can_render(columns, table) -> bool:
 
 
 def renderer(fmt: str):
-    async def render(datasette, columns, sql, database, table, view_name, data, request):
+    async def respond(datasette, columns, sql, database, table, view_name, data, request):
         if not sql or not can_render(columns, table):
             return Response.text("This page lists no works or rows of the list.", status=400)
         params = (data.get("query") or {}).get("params") or {}
@@ -37,7 +37,7 @@ def renderer(fmt: str):
         return Response(text, content_type=f"{CONTENT_TYPES[fmt]}; charset=utf-8",
                         headers={"content-disposition": f'attachment; filename="{name}"'})
 
-    return render
+    return respond
 
 
 def query_or_table(data: dict, table: str | None) -> str:
@@ -62,7 +62,7 @@ def export_rows(library: Library, rows: list[dict], table: str | None, fmt: str)
             f"SELECT id FROM works WHERE citekey IN ({marks})", list(keys))}
         entry_ids |= {r[0] for r in library.db.execute(
             f"SELECT id FROM entries WHERE work_id IS NULL AND citekey IN ({marks})", list(keys))}
-    text, _warnings = write(select(library, work_ids, entry_ids), fmt)
+    text, _warnings = render(select(library, work_ids, entry_ids), fmt)
     return text
 
 

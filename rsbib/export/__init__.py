@@ -81,9 +81,6 @@ def _authors(library: Library, work_id: int) -> list[Author]:
         "WHERE wa.work_id = ? ORDER BY wa.position", [work_id])]
 
 
-FORMATS = ("bibtex", "biblatex", "csl-json")
-
-
 def select(library: Library, work_ids: set[int], entry_ids: set[int]) -> list[Item]:
     """The items `rsbib export` writes for these works and rows (a row with a work is its work)."""
     if entry_ids:
@@ -95,8 +92,8 @@ def select(library: Library, work_ids: set[int], entry_ids: set[int]) -> list[It
             if (item.work["id"] in work_ids if item.work else item.entry["id"] in entry_ids)]
 
 
-def write(items: list[Item], fmt: str = "bibtex") -> tuple[str, list[str]]:
-    """The text of an export in one of FORMATS, and warnings for stderr."""
+def render(items: list[Item], fmt: str) -> tuple[str, list[str]]:
+    """The text of an export in `fmt` (bibtex, biblatex or csl-json), and its warnings."""
     from . import bibtex, csl
 
     if fmt == "csl-json":
