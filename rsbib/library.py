@@ -155,8 +155,9 @@ class Library:
 
     def _browse_schema(self) -> None:
         """Schema 3: a `papers` table of every row of the bibliography; search stems (porter)."""
-        self.db.execute("DROP VIEW IF EXISTS papers")
-        self.db["papers"].create(PAPERS_COLUMNS)
+        if "papers" in self.db.view_names():
+            self.db.execute("DROP VIEW papers")
+        self.db["papers"].create(PAPERS_COLUMNS, replace=True)
         for column in ("year", "status", "work_id"):
             self.db["papers"].create_index([column])
         self.refresh_papers()
