@@ -206,7 +206,7 @@ def test_an_older_library_gets_stemmed_search_and_the_papers_table(library_copy)
     conn.executescript("""
         DROP TABLE papers;
         CREATE VIEW papers AS SELECT id, citekey FROM works;
-        PRAGMA user_version = 2;""")
+        PRAGMA user_version = 3;""")
     conn.close()
     import sqlite_utils
 
@@ -218,7 +218,7 @@ def test_an_older_library_gets_stemmed_search_and_the_papers_table(library_copy)
     db.close()
     Library(library_copy).close()
     db = sqlite_utils.Database(library_copy)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 4
     assert db.execute(count).fetchone()[0] > unstemmed  # "models" now finds "model" too
     assert "categories" in db["papers"].columns_dict
     assert db["papers"].count == 83  # 75 works and 8 rows with no work
