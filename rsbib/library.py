@@ -25,9 +25,12 @@ from .identifiers import normalize_arxiv_id, publication_doi, read_link
 from .records import Author, WorkRecord
 
 SCHEMA_VERSION = 2
-STATUSES = ("resolved", "unresolved", "ambiguous", "failed", "not-a-paper")
+STATUSES = ("resolved", "pending", "unresolved", "ambiguous", "failed", "not-a-paper")
+# `pending`: no service has been asked about the row yet (new, changed, offline, interrupted);
+# `unresolved`: asked, and no service holds the paper.
 # Statuses whose answer is final until the row changes or --refresh is given.
 SETTLED = ("resolved", "ambiguous", "not-a-paper")
+FAILED_AGAIN = "kept the previous answer; a later look-up failed: "
 
 WORK_COLUMNS = {
     "id": int, "citekey": str, "doi": str, "arxiv_id": str, "title": str, "authors": str,
@@ -85,8 +88,7 @@ class Library:
         self.readonly = readonly
         try:
             if readonly:
-                uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
-                self.db = sqlite_utils.Database(sqlite3.connect(uri, uri=True))
+                self.db = sqlite_utils.Database(sqlite3.connect(read_only_uri(self.path), uri=True))
             else:
                 self.db = sqlite_utils.Database(self.path)
             self.db.execute("PRAGMA foreign_keys = ON")
@@ -116,8 +118,11 @@ class Library:
                 steps[version]()
                 version += 1
                 self.db.execute(f"PRAGMA user_version = {version}")
+
+    def use_wal(self) -> None:
+        """While a sync writes: readers (Datasette) never wait for it, nor it for them."""
         if self.db.journal_mode != "wal":
-            self.db.enable_wal()  # readers (Datasette) never wait for a sync, nor a sync for them
+            self.db.enable_wal()
 
     def _add_corrections(self) -> None:
         """Schema 2: corrections made by hand, and which fields of a work they changed."""
@@ -183,7 +188,7 @@ class Library:
 
     def finish_run(self, run_id: int, **details) -> None:
         with self.db.atomic():
-            self.db["sync_runs"].update(run_id, {"finished_at": now(), **details})
+            self.db["sync_runs"].update(run_id, {"finished_at": now(), **details}, alter=True)
 
     def _store_responses(self, run_id: int, responses: Iterable[tuple]) -> None:
         """Keep raw API answers with their request, status and time."""
@@ -295,13 +300,9 @@ class Library:
         with self.db.atomic():
             self._store_responses(run_id, responses)
             for outcome in outcomes:
-                if outcome.status == "failed":
-                    old = self.db["entries"].get(outcome.entry_id)
-                    if old["status"] == "resolved" and old["work_id"] is not None:
-                        kept.append(outcome.entry_id)
-                        self.db["entries"].update(outcome.entry_id, {
-                            "note": f"kept the previous answer; this look-up failed: {outcome.note}"})
-                        continue
+                if outcome.status == "failed" and self._keep_settled(outcome):
+                    kept.append(outcome.entry_id)
+                    continue
                 work_id = self.upsert_work(outcome.work, run_id) if outcome.work else None
                 self.db["entries"].update(outcome.entry_id, {
                     "status": outcome.status, "work_id": work_id, "method": outcome.method,
@@ -312,6 +313,18 @@ class Library:
             self.assign_keys()
             self.apply_corrections()
         return kept
+
+    def _keep_settled(self, outcome: Outcome) -> bool:
+        """A failed look-up of a settled row (a --refresh) keeps its answer and notes the failure."""
+        old = self.db["entries"].get(outcome.entry_id)
+        settled = old["status"] in SETTLED or (
+            old["status"] == "unresolved" and old["resolved_run"] is not None)
+        if not settled or (old["status"] == "resolved" and old["work_id"] is None):
+            return False
+        before = (old["note"] or "").split(FAILED_AGAIN)[0].rstrip("; ")
+        note = f"{before}; {FAILED_AGAIN}{outcome.note}" if before else f"{FAILED_AGAIN}{outcome.note}"
+        self.db["entries"].update(outcome.entry_id, {"note": note})
+        return True
 
     def _reattach_corrections(self) -> None:
         from .corrections import reattach  # corrections builds on this module
@@ -446,20 +459,56 @@ class Library:
         found = self.find_works(doi, arxiv_id)
         return found[0] if found else None
 
-    def rekey(self) -> int:
+    def rekey(self, dry_run: bool = False) -> list[tuple[str, str]]:
         """Regenerate every generated key from current metadata; pinned keys stay.
 
-        Returns how many keys changed.
+        Returns (old, new) for each key that changes; `dry_run` changes nothing.
         """
+        keys = ("SELECT 'w' || w.id, w.citekey FROM works w UNION ALL "
+                "SELECT 'e' || e.id, e.citekey FROM entries e WHERE e.work_id IS NULL")
+        try:
+            with self.db.atomic():
+                before = dict(self.db.execute(keys))
+                self.db.execute("UPDATE works SET citekey = NULL "
+                                "WHERE coalesce(key_source, '') NOT IN ('cite-block', 'user')")
+                self.db.execute("UPDATE entries SET citekey = NULL")
+                self.assign_keys(inherit=False)
+                self.key_unresolved_rows()
+                changes = [(before[i], key) for i, key in self.db.execute(keys)
+                           if before.get(i) and before[i] != key]
+                if dry_run:
+                    raise _DryRun
+        except _DryRun:
+            pass
+        return sorted(changes)
+
+    # -- sync bookkeeping (pending rows, runs that change nothing) ---------------------
+
+    def mark_pending(self) -> None:
+        """Rows no service has been asked about are `pending` (older libraries said `unresolved`)."""
         with self.db.atomic():
-            before = dict(self.db.execute("SELECT id, citekey FROM works"))
-            self.db.execute("UPDATE works SET citekey = NULL "
-                            "WHERE coalesce(key_source, '') NOT IN ('cite-block', 'user')")
-            self.db.execute("UPDATE entries SET citekey = NULL")
-            self.assign_keys(inherit=False)
-            self.key_unresolved_rows()
-            after = dict(self.db.execute("SELECT id, citekey FROM works"))
-            return sum(1 for i, key in after.items() if before.get(i) != key)
+            self.db.execute("UPDATE entries SET status = 'pending' "
+                            "WHERE status = 'unresolved' AND resolved_run IS NULL")
+
+    def rows_held(self) -> int:
+        return self.db["entries"].count if "entries" in self.db.table_names() else 0
+
+    def last_source(self) -> str | None:
+        row = self.db.execute("SELECT source FROM sync_runs ORDER BY id DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def is_current(self, source: str, sha256: str, offline: bool) -> bool:
+        """The last sync read this very list, and nothing is left to ask (or may be asked)."""
+        if self.db.execute("PRAGMA user_version").fetchone()[0] == 0:
+            return False
+        last = self.db.execute("SELECT source, source_sha256, finished_at FROM sync_runs "
+                               "ORDER BY id DESC LIMIT 1").fetchone()
+        if last is None or last != (source, sha256, last[2]) or last[2] is None:
+            return False
+        if self.db.execute("SELECT 1 FROM entries WHERE status = 'unresolved' "
+                           "AND resolved_run IS NULL").fetchone():
+            return False
+        return offline or not self.entries_to_resolve()
 
     # -- reading ------------------------------------------------------------------
 
@@ -469,7 +518,9 @@ class Library:
         for cat in self.db["categories"].rows_where(order_by="position"):
             counts[cat["slug"]] = {s: 0 for s in STATUSES}
         for slug, status, n in self.db.execute(
-                "SELECT category, status, count(*) FROM entries GROUP BY category, status"):
+                "SELECT category, CASE WHEN status = 'unresolved' AND resolved_run IS NULL "
+                "THEN 'pending' ELSE status END AS shown, count(*) FROM entries "
+                "GROUP BY category, shown"):
             counts.setdefault(slug, {s: 0 for s in STATUSES})[status] = n
         totals = {s: sum(c[s] for c in counts.values()) for s in STATUSES}
         works = self.db["works"].count
@@ -490,9 +541,36 @@ class Library:
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
-        if not self.readonly:
+        """Leave the file in rollback-journal mode: one file, readable from a read-only folder."""
+        if not self.readonly and self.db.journal_mode == "wal":
             self.checkpoint()
+            try:
+                self.db.execute("PRAGMA journal_mode = DELETE")
+            except sqlite3.OperationalError:
+                pass  # a reader (Datasette) holds it open: it stays WAL until the next close
         self.db.close()
+
+
+class _DryRun(Exception):
+    """Rolls a dry run's transaction back."""
+
+
+def read_only_uri(path: Path) -> str:
+    """A URI that reads without writing: -wal/-shm are never created beside the file.
+
+    A library left in WAL mode with no -wal file (no writer has it open) is
+    read as immutable, which needs no -shm, so it reads in a read-only folder too.
+    """
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return uri
+    wal = header.startswith(b"SQLite format 3\x00") and header[18:20] == b"\x02\x02"
+    if wal and not Path(f"{path}-wal").exists():
+        uri += "&immutable=1"
+    return uri
 
 
 def _norm(text: str) -> str:

@@ -140,9 +140,11 @@ class Resolver:
         self.advance = advance or (lambda n: None)
         self._searches: dict[str, list[WorkRecord] | SourceFailure] = {}
         self._row_searches_done = threading.Event()
+        self.tasks: list[Task] = []
 
     def run(self, entries: list[dict]) -> Iterator[list[Outcome]]:
         tasks = [Task(e, methods=["pinned"] if e.get("pinned") else []) for e in entries]
+        self.tasks = tasks
         for task in tasks:
             if not task.entry.get("pinned") and is_not_a_paper(task.entry):
                 task.project = True
@@ -336,6 +338,11 @@ class Resolver:
             outcomes.append(self._outcome(task))
         self.advance(len(outcomes))
         return outcomes
+
+    def decided(self, exclude: set[int]) -> list[Outcome]:
+        """Outcomes of the rows decided so far but not handed out (for a run that is stopped)."""
+        return [self._outcome(t) for t in list(self.tasks)
+                if (t.ready or t.project) and t.entry["id"] not in exclude]
 
     def _outcome(self, task: Task) -> Outcome:
         entry_id = task.entry["id"]
