@@ -215,7 +215,10 @@ def export(db_path, categories, fmt, resolved_only, output) -> None:
             fail(str(exc))
         items = collect(library, slugs, resolved_only)
     if fmt == "csl-json":
-        text, warnings = csl.write(items), []
+        text = csl.write(items)
+        warnings = [f"{i.key}: provisional key; line {i.entry['line']} is not resolved yet "
+                    f"({i.entry['status']}), its key may change once it is"
+                    for i in items if i.provisional]  # as the BibTeX writer says
     else:
         text, warnings = bib.write(items, biblatex=(fmt == "biblatex"))
     for warning in warnings:

@@ -482,33 +482,11 @@ class Library:
             pass
         return sorted(changes)
 
-    # -- sync bookkeeping (pending rows, runs that change nothing) ---------------------
-
     def mark_pending(self) -> None:
         """Rows no service has been asked about are `pending` (older libraries said `unresolved`)."""
         with self.db.atomic():
             self.db.execute("UPDATE entries SET status = 'pending' "
                             "WHERE status = 'unresolved' AND resolved_run IS NULL")
-
-    def rows_held(self) -> int:
-        return self.db["entries"].count if "entries" in self.db.table_names() else 0
-
-    def last_source(self) -> str | None:
-        row = self.db.execute("SELECT source FROM sync_runs ORDER BY id DESC LIMIT 1").fetchone()
-        return row[0] if row else None
-
-    def is_current(self, source: str, sha256: str, offline: bool) -> bool:
-        """The last sync read this very list, and nothing is left to ask (or may be asked)."""
-        if self.db.execute("PRAGMA user_version").fetchone()[0] == 0:
-            return False
-        last = self.db.execute("SELECT source, source_sha256, finished_at FROM sync_runs "
-                               "ORDER BY id DESC LIMIT 1").fetchone()
-        if last is None or last != (source, sha256, last[2]) or last[2] is None:
-            return False
-        if self.db.execute("SELECT 1 FROM entries WHERE status = 'unresolved' "
-                           "AND resolved_run IS NULL").fetchone():
-            return False
-        return offline or not self.entries_to_resolve()
 
     # -- reading ------------------------------------------------------------------
 

@@ -46,12 +46,29 @@ class ShrinkRefused(Exception):
 
 def refuse_shrink(library: Library, parsed: ParsedList, name: str) -> None:
     """Under half the rows the library holds: refuse before anything is written."""
-    held = library.rows_held()
+    db = library.db
+    held = db["entries"].count if "entries" in db.table_names() else 0
     if len(parsed.rows) * 2 < held:
+        last = db.execute("SELECT source FROM sync_runs ORDER BY id DESC LIMIT 1").fetchone()
         raise ShrinkRefused(
             f"{name}: {len(parsed.rows)} rows found, but the library holds {held} "
-            f"(last synced from {library.last_source()}); nothing written "
+            f"(last synced from {last[0] if last else 'another list'}); nothing written "
             "(--allow-shrink if you mean it)")
+
+
+def is_current(library: Library, source: str, sha256: str, offline: bool) -> bool:
+    """The last sync read this very list, and nothing is left to ask (or may be asked)."""
+    db = library.db
+    if "sync_runs" not in db.table_names():
+        return False
+    last = db.execute("SELECT source, source_sha256, finished_at FROM sync_runs "
+                      "ORDER BY id DESC LIMIT 1").fetchone()
+    if last is None or last[:2] != (source, sha256) or last[2] is None:
+        return False
+    if db.execute("SELECT 1 FROM entries WHERE status = 'unresolved' "
+                  "AND resolved_run IS NULL").fetchone():
+        return False  # an older library that still calls pending rows unresolved
+    return offline or not library.entries_to_resolve()
 
 
 class ResponseLog:
@@ -92,7 +109,7 @@ def sync(library: Library, text: str, name: str, offline: bool = False,
     if not allow_shrink:
         refuse_shrink(library, parsed, name)
     sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    if not refresh and library.is_current(name, sha256, offline):
+    if not refresh and is_current(library, name, sha256, offline):
         counts = library.status_counts()
         return SyncReport(0, name, len(parsed.rows), 0, 0, {"arxiv": 0, "crossref": 0}, counts,
                           parsed.problems, library.needs_attention(), unchanged=True)

@@ -231,6 +231,14 @@ def test_rows_never_asked_are_pending_everywhere(tmp_path):
     assert "`pending`" in (ROOT / "README.md").read_text()
 
 
+def test_a_provisional_key_is_flagged_in_every_format(tmp_path):
+    db = tmp_path / "x.db"
+    assert run("sync", "--offline", "--db", str(db)).exit_code == 0
+    for fmt in ("bibtex", "csl-json"):
+        result = run("export", "--format", fmt, "--db", str(db))
+        assert "geokr2021: provisional key" in result.stderr, fmt
+
+
 def test_an_exported_key_survives_its_row_resolving(library_copy):
     [(line, key)] = sqlite3.connect(library_copy).execute(
         "SELECT line, citekey FROM entries WHERE status = 'unresolved' AND citekey IS NOT NULL "
