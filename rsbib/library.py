@@ -120,9 +120,21 @@ class Library:
                 self.db.execute(f"PRAGMA user_version = {version}")
 
     def use_wal(self) -> None:
-        """While a sync writes: readers (Datasette) never wait for it, nor it for them."""
-        if self.db.journal_mode != "wal":
-            self.db.enable_wal()
+        """While a sync writes: readers (Datasette) never wait for it, nor it for them.
+
+        The switch needs a moment with no reader, which a stream of readers
+        never leaves; a write in exclusive locking mode makes one (its commit
+        holds readers off while it waits), and keeps the lock for the switch.
+        """
+        if self.db.journal_mode == "wal":
+            return
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        self.db.execute("PRAGMA locking_mode = EXCLUSIVE")
+        with self.db.atomic():
+            self.db.execute(f"PRAGMA user_version = {version}")
+        self.db.execute("PRAGMA locking_mode = NORMAL")  # takes effect after the switch
+        self.db.enable_wal()
+        self.db.execute("SELECT 1 FROM sqlite_master LIMIT 1")  # lets the exclusive lock go
 
     def _add_corrections(self) -> None:
         """Schema 2: corrections made by hand, and which fields of a work they changed."""
