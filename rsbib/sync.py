@@ -28,6 +28,7 @@ class SyncReport:
     counts: dict
     problems: list[Problem] = field(default_factory=list)
     attention: list[dict] = field(default_factory=list)  # failed and ambiguous rows
+    listing: dict = field(default_factory=dict)  # rows unlisted / pruned by this sync
     unchanged: bool = False  # nothing new: the library file was not written at all
     interrupted: int = 0  # the signal that stopped the run
     saved: int = 0  # rows decided (and stored) in this run
@@ -47,7 +48,7 @@ class ShrinkRefused(Exception):
 def refuse_shrink(library: Library, parsed: ParsedList, name: str) -> None:
     """Under half the rows the library holds: refuse before anything is written."""
     db = library.db
-    held = db["entries"].count if "entries" in db.table_names() else 0
+    held = db["entries"].count_where("listed = 1") if "entries" in db.table_names() else 0
     if len(parsed.rows) * 2 < held:
         last = db.execute("SELECT source FROM sync_runs ORDER BY id DESC LIMIT 1").fetchone()
         raise ShrinkRefused(
@@ -91,7 +92,7 @@ class ResponseLog:
 def sync(library: Library, text: str, name: str, offline: bool = False,
          refresh: bool = False, settings: Settings | None = None,
          start: Callable[[int], Callable[[int], None]] | None = None,
-         allow_shrink: bool = False, stop: Stop | None = None) -> SyncReport:
+         prune: bool = False, allow_shrink: bool = False, stop: Stop | None = None) -> SyncReport:
     """Store the rows of the list `text` (read from `name`), resolve the unsettled ones, key the works.
 
     The caller reads the list first (awesome.load_source), so a list that
@@ -119,7 +120,7 @@ def sync(library: Library, text: str, name: str, offline: bool = False,
         rsbib_version=__version__, arxiv_url=settings.arxiv_url,
         crossref_url=settings.crossref_url, offline=int(offline), refresh=int(refresh),
         rows=len(parsed.rows))
-    library.store_list(parsed)
+    listing = library.store_list(parsed, run_id=run_id, prune=prune)
     library.mark_pending()
     pending = library.entries_to_resolve(refresh=refresh)
     requests = {"arxiv": 0, "crossref": 0}
@@ -143,13 +144,14 @@ def sync(library: Library, text: str, name: str, offline: bool = False,
     attention = library.needs_attention(also=kept)
     report = SyncReport(run_id, name, len(parsed.rows), 0 if offline else len(pending),
                         len(pending) if offline else 0, requests, counts, parsed.problems,
-                        attention, interrupted=stop.signal, saved=len(saved))
+                        attention, listing, interrupted=stop.signal, saved=len(saved))
     totals = counts["totals"]
     library.finish_run(run_id, resolved=totals["resolved"], ambiguous=totals["ambiguous"],
                        unresolved=totals["unresolved"], failed=totals["failed"],
                        pending=totals["pending"],
                        not_a_paper=totals["not-a-paper"], requests_arxiv=requests["arxiv"],
                        requests_crossref=requests["crossref"], exit_code=report.exit_code)
+    library.record_list(run_id, name)
     return report
 
 
