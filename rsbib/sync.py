@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import __version__
+from . import __version__, history
 from .awesome import ParsedList, Problem, parse
 from .library import Library
 from .resolve import Resolver
@@ -69,6 +70,11 @@ def is_current(library: Library, source: str, sha256: str, offline: bool) -> boo
     if db.execute("SELECT 1 FROM entries WHERE status = 'unresolved' "
                   "AND resolved_run IS NULL").fetchone():
         return False  # an older library that still calls pending rows unresolved
+    if "list_versions" in db.table_names():  # the recorded list must be the library as it is
+        rows = json.dumps(history.snapshot(db), ensure_ascii=False, separators=(",", ":"))
+        last = db.execute("SELECT rows_sha256 FROM list_versions ORDER BY id DESC LIMIT 1").fetchone()
+        if last is None or last[0] != hashlib.sha256(rows.encode("utf-8")).hexdigest():
+            return False
     return offline or not library.entries_to_resolve()
 
 
@@ -110,7 +116,7 @@ def sync(library: Library, text: str, name: str, offline: bool = False,
     if not allow_shrink:
         refuse_shrink(library, parsed, name)
     sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    if not refresh and is_current(library, name, sha256, offline):
+    if not (refresh or prune) and is_current(library, name, sha256, offline):
         counts = library.status_counts()
         return SyncReport(0, name, len(parsed.rows), 0, 0, {"arxiv": 0, "crossref": 0}, counts,
                           parsed.problems, library.needs_attention(), unchanged=True)

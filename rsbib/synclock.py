@@ -5,6 +5,7 @@ Readers never take it; they read through SQLite (WAL while a sync writes).
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 from collections.abc import Callable
@@ -27,7 +28,10 @@ def sync_lock(db_path: str, wait: bool = False, notify: Callable[[str], None] = 
     while True:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
+        except (PermissionError, OSError) as exc:
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                yield  # a folder no one may write in: no sync can write there; the library says so
+                return
             raise SyncLockError(f"{path}: cannot make the sync lock ({exc.strerror})") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
