@@ -122,8 +122,11 @@ def sync(source, db_path, offline, refresh, prune, allow_shrink, wait) -> None:
     from .listcheck import NotAList, refuse_unusable
     from .settings import Settings
     from .sync import ShrinkRefused, Stop
+    from .sources.arxiv import quiet_log_handler
     from .sync import sync as run_sync
     from .synclock import SyncLockError, sync_lock
+
+    quiet_log_handler()
 
     if offline and refresh:
         fail("--offline and --refresh contradict each other")
@@ -158,7 +161,8 @@ def sync(source, db_path, offline, refresh, prune, allow_shrink, wait) -> None:
                 try:
                     report = run_sync(library, text, name, offline=offline, refresh=refresh,
                                       settings=settings, start=start,
-                                      prune=prune, allow_shrink=allow_shrink, stop=stop)
+                                      prune=prune, on_unreachable=_say_unreachable,
+                                      allow_shrink=allow_shrink, stop=stop)
                 finally:
                     if bar is not None:
                         bar.__exit__(None, None, None)
@@ -200,6 +204,10 @@ def _auto_export(targets: list, db_path: str) -> int:
     for line in failed:
         click.echo(f"rsbib: {line}", err=True)
     return 1 if failed else 0
+
+
+def _say_unreachable(service: str, reason: str) -> None:
+    click.echo(f"rsbib: {reason}; not asking {service} again this run", err=True)
 
 
 def _print_summary(report) -> None:
