@@ -105,17 +105,26 @@ def cli() -> None:
 @click.option("--refresh", is_flag=True, help="Ask the APIs again, even for rows already resolved.")
 @click.option("--prune", is_flag=True,
               help="Delete the rows no longer in the list (kept and marked by default).")
-def sync(source, db_path, offline, refresh, prune) -> None:
+@click.option("--allow-shrink", is_flag=True,
+              help="Accept a list with under half the rows the library holds.")
+@click.option("--wait", is_flag=True, help="If another sync runs on the library, wait for it.")
+def sync(source, db_path, offline, refresh, prune, allow_shrink, wait) -> None:
     """Parse the list, resolve every row through arXiv and Crossref, store it in the library.
 
     Rows already resolved are not asked again (unless --refresh); rows that
-    failed last time are retried. Exit code 1 when rows failed or are
-    ambiguous; the summary names them.
+    failed last time, and rows still pending, are asked. Exit code 1 when rows
+    failed or are ambiguous (the summary names them); 130/143 when stopped by
+    Ctrl+C or SIGTERM (the rows decided so far are kept).
     """
-    from .awesome import load_source
+    import signal
+
+    from .awesome import load_source, parse
+    from .listcheck import NotAList, refuse_unusable
     from .settings import Settings
+    from .sync import ShrinkRefused, Stop
     from .sources.arxiv import quiet_log_handler
     from .sync import sync as run_sync
+    from .synclock import SyncLockError, sync_lock
 
     quiet_log_handler()
 
@@ -136,21 +145,39 @@ def sync(source, db_path, offline, refresh, prune) -> None:
         return bar.update
 
     targets = _export_targets(db_path)
+    stop = Stop()
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        text, name = load_source(source, timeout=settings.timeout)
-    except SourceError as exc:
-        fail(str(exc))  # before the library is opened: a bad source creates or changes nothing
-    with opened(db_path) as library:
         try:
-            report = run_sync(library, text, name, offline=offline, refresh=refresh,
-                              settings=settings, start=start, prune=prune,
-                              on_unreachable=_say_unreachable)
-        finally:
-            if bar is not None:
-                bar.__exit__(None, None, None)
+            text, name = load_source(source, timeout=settings.timeout)
+            refuse_unusable(text, name, parse(text, name))
+        except (SourceError, NotAList) as exc:
+            fail(str(exc))  # before the library is opened: a bad source creates or changes nothing
+        if os.path.isdir(db_path):
+            fail(f"{db_path}: cannot open as a library (it is a directory)")
+        try:
+            with sync_lock(db_path, wait, lambda m: click.echo(m, err=True)), \
+                    opened(db_path) as library:
+                try:
+                    report = run_sync(library, text, name, offline=offline, refresh=refresh,
+                                      settings=settings, start=start,
+                                      prune=prune, on_unreachable=_say_unreachable,
+                                      allow_shrink=allow_shrink, stop=stop)
+                finally:
+                    if bar is not None:
+                        bar.__exit__(None, None, None)
+        except (SyncLockError, ShrinkRefused) as exc:
+            fail(str(exc))
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     for problem in report.problems:
         click.echo(f"warning: {problem}", err=True)
     _print_summary(report)
+    if report.interrupted:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(report.exit_code)  # the resolver's threads may still wait on an answer
     sys.exit(max(report.exit_code, _auto_export(targets, db_path)))
 
 
@@ -187,8 +214,16 @@ def _print_summary(report) -> None:
     counts = report.counts
     echo = lambda text="": click.echo(text, err=True)  # noqa: E731
     requests = ", ".join(f"{n} {service}" for service, n in report.requests.items())
-    echo(f"Synced {report.rows} rows from {report.source} "
-         f"({report.looked_up} looked up; requests: {requests}).")
+    if report.unchanged:
+        echo(f"Nothing new in {report.source} ({report.rows} rows): the library was not "
+             "written (--refresh asks the services again).")
+    elif report.interrupted:
+        left = report.counts["totals"]["pending"] + report.counts["totals"]["failed"]
+        echo(f"Interrupted: kept the {report.saved} rows decided so far; {left} rows are "
+             "still to look up: run `rsbib sync` again to ask only those.")
+    else:
+        echo(f"Synced {report.rows} rows from {report.source} "
+             f"({report.looked_up} looked up; requests: {requests}).")
     if report.offline_skipped:
         echo(f"Offline: {report.offline_skipped} rows were not looked up; "
              "run `rsbib sync` with network to resolve them.")
@@ -275,7 +310,10 @@ def export(db_path, categories, fmt, resolved_only, output, aux_files, key_value
         if aux_files or key_values:
             items, missing = _cited_items(library, items, aux_files, key_values, order, categories)
     if fmt == "csl-json":
-        text, warnings = csl.write(items), []
+        text = csl.write(items)
+        warnings = [f"{i.key}: provisional key; line {i.entry['line']} is not resolved yet "
+                    f"({i.entry['status']}), its key may change once it is"
+                    for i in items if i.provisional]  # as the BibTeX writer says
     else:
         text, warnings = bib.write(items, biblatex=(fmt == "biblatex"))
     for warning in warnings:
@@ -565,18 +603,23 @@ def _find_row(library, row: str) -> dict:
 @cli.command()
 @db_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def rekey(db_path, yes) -> None:
+@click.option("--dry-run", is_flag=True, help="Print what would change; change nothing.")
+def rekey(db_path, yes, dry_run) -> None:
     """Regenerate generated citation keys from current metadata (keys pinned by a cite block stay).
 
     Keys never change on a sync; this is the one way to change them, and it
-    breaks documents that cite the old keys.
+    breaks documents that cite the old keys. Prints `old -> new` for each key
+    that changes (on stdout); --dry-run shows the list and changes nothing.
     """
-    if not yes:
+    if not (yes or dry_run):
         click.confirm("Regenerate citation keys? Documents citing the old keys will break",
                       abort=True, err=True)
-    with opened(db_path, must_exist=True) as library:
-        changed = library.rekey()
-    click.echo(f"{changed} keys changed.", err=True)
+    with opened(db_path, must_exist=True) as library:  # a dry run rolls back
+        changes = library.rekey(dry_run=dry_run)
+    for old, new in changes:
+        click.echo(f"{old} -> {new}")
+    verb = "would change (dry run, nothing written)" if dry_run else "changed"
+    click.echo(f"{len(changes)} keys {verb}.", err=True)
 
 
 @cli.command()
