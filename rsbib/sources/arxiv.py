@@ -18,7 +18,8 @@ from lxml import etree
 from unidecode import unidecode
 
 from ..identifiers import normalize_arxiv_id, publication_doi
-from ..records import Author, WorkRecord
+from ..names import parse_name
+from ..records import WorkRecord
 from ..settings import Settings
 from .polite import Recorder, SourceFailure, Throttle, Transient, batched, with_retries
 
@@ -174,7 +175,7 @@ def to_record(result: arxiv.Result) -> WorkRecord:
     published = result.published
     return WorkRecord(
         title=" ".join(result.title.split()),
-        authors=[Author.parse(a.name) for a in result.authors],
+        authors=[parse_name(a.name) for a in result.authors],
         arxiv_id=arxiv_id,
         year=published.year if published else None,
         month=published.month if published else None,
