@@ -146,11 +146,25 @@ def status(db_path, as_json) -> None:
     """Rows per table and resolution status, and the number of works."""
     with opened(db_path, readonly=True) as library:
         counts = library.status_counts()
+        about = _about(library)
     if as_json:
-        click.echo(json.dumps(counts, indent=2))
+        click.echo(json.dumps({**counts, **({"about": about} if about else {})}, indent=2))
     else:
         click.echo(_table(counts))
         click.echo(f"{counts['works']} works")
+        if about.get("built_from"):
+            click.echo(f"Built from {about['built_from'][0]}.")
+        if about.get("weak_doi"):
+            click.echo(f"DOIs on weak evidence (one secondary source): {', '.join(about['weak_doi'])}")
+
+
+def _about(library) -> dict[str, list[str]]:
+    """What the library says about itself (the `about` table a build may write), by key."""
+    about: dict[str, list[str]] = {}
+    if "about" in library.db.table_names():
+        for key, value in library.db.execute("SELECT key, value FROM about ORDER BY rowid"):
+            about.setdefault(key, []).append(value)
+    return about
 
 
 @cli.command()
@@ -160,9 +174,13 @@ def status(db_path, as_json) -> None:
 @click.option("--format", "fmt", type=click.Choice(["bibtex", "biblatex", "csl-json"]),
               default="bibtex", show_default=True, help="Output format.")
 @click.option("--resolved-only", is_flag=True, help="Leave out rows that no API confirmed.")
+@click.option("--journal-abbrev", is_flag=True,
+              help="Journals by their ISO 4 abbreviation (IEEE Trans. Geosci. Remote Sens.).")
+@click.option("--unicode", is_flag=True,
+              help="Keep text pdflatex cannot set (Chinese titles) as it is, for XeLaTeX/LuaLaTeX.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write to FILE instead of stdout.")
-def export(db_path, categories, fmt, resolved_only, output) -> None:
+def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, output) -> None:
     """Write the bibliography: one entry per paper, in table order, then list order.
 
     \b
@@ -182,7 +200,8 @@ def export(db_path, categories, fmt, resolved_only, output) -> None:
     if fmt == "csl-json":
         text, warnings = csl.write(items), []
     else:
-        text, warnings = bib.write(items, biblatex=(fmt == "biblatex"))
+        text, warnings = bib.write(items, biblatex=(fmt == "biblatex"), unicode=unicode,
+                                   journal_abbrev=journal_abbrev)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     if output:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from ..library import Library, entry_base_key
 from ..records import Author
@@ -12,16 +12,65 @@ class CategoryError(ValueError):
     """A --category name that names no table, or several."""
 
 
+@dataclass(frozen=True)
+class Work:
+    """A work as the exporters read it (the database's column names stay on this side)."""
+
+    title: str
+    type: str = "preprint"  # journal-article | proceedings-article | preprint | misc
+    title_en: str | None = None
+    venue: str | None = None
+    venue_source: str | None = None  # crossref | arxiv | list
+    year: int | None = None
+    month: int | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    publisher: str | None = None
+    doi: str | None = None
+    arxiv_id: str | None = None
+    primary_class: str | None = None
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Work":
+        return cls(**{f.name: row.get(f.name) for f in fields(cls) if row.get(f.name) is not None})
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """A row of the list as the exporters read it (the first row that cites an item)."""
+
+    title: str
+    line: int | None = None
+    status: str | None = None
+    abbreviation: str | None = None
+    publication: str | None = None
+    label_year: int | None = None
+    paper_url: str | None = None
+    code_url: str | None = None
+
+    @classmethod
+    def from_row(cls, row: dict) -> "ListRow":
+        return cls(**{f.name: row.get(f.name) for f in fields(cls) if row.get(f.name) is not None})
+
+
 @dataclass
 class Item:
     """One bibliography entry: a work, a row that names no paper, or an unverified row."""
 
     key: str
     kind: str  # work | project | unverified
-    work: dict | None
-    entry: dict  # the first row of the list that cites it
+    work: Work | None
+    entry: ListRow  # the first row of the list that cites it
     authors: list[Author] = field(default_factory=list)
     provisional: bool = False  # a key made for this export only (the row is not settled yet)
+
+    def __post_init__(self):
+        # Rows straight from the database are read into the typed records here.
+        if isinstance(self.work, dict):
+            self.work = Work.from_row(self.work)
+        if isinstance(self.entry, dict):
+            self.entry = ListRow.from_row(self.entry)
 
 
 def match_categories(library: Library, names: tuple[str, ...]) -> list[str]:
