@@ -15,12 +15,12 @@ import threading
 import arxiv
 import requests
 from lxml import etree
-from unidecode import unidecode
 
 from ..identifiers import normalize_arxiv_id, publication_doi
 from ..names import parse_name
 from ..records import WorkRecord
 from ..settings import Settings
+from ..translit import to_ascii
 from .polite import Recorder, SourceFailure, Throttle, Transient, batched, with_retries
 
 BATCH = 100
@@ -101,7 +101,7 @@ class ArxivSource:
         at arXiv's one request every three seconds.
         """
         answers: dict[str, list[WorkRecord] | SourceFailure] = {}
-        phrases = {t: " ".join(re.findall(r"[A-Za-z0-9]+", unidecode(t))) for t in titles}
+        phrases = {t: " ".join(re.findall(r"[A-Za-z0-9]+", to_ascii(t))) for t in titles}
         searchable = [t for t in dict.fromkeys(titles) if phrases[t]]
         answers.update({t: [] for t in titles if not phrases[t]})
         for group in batched(searchable, TITLES_PER_REQUEST):
