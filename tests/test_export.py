@@ -106,7 +106,7 @@ def test_chinese_papers_are_exported_with_a_warning(synced_db):
 def test_biblatex_and_csl_keep_utf8(synced_db):
     biblatex = export(synced_db, "--format", "biblatex").stdout
     assert "Mañas, Oscar" in biblatex  # UTF-8 where pdflatex sets it; Chinese as pinyin
-    assert "Yáogǎn dà móxíng" in biblatex and "遥感大模型" not in biblatex
+    assert "title = {Yáogǎn dà móxíng" in biblatex and "origtitle = {遥感大模型" in biblatex
     unicode = export(synced_db, "--format", "biblatex", "--unicode").stdout
     assert "遥感大模型" in unicode
     assert len(keys_of(biblatex)) == len(expected_keys(synced_db))
@@ -285,3 +285,21 @@ def test_csl_json_renders_with_pandoc_citeproc(synced_db, tmp_path):
     for item in items:
         assert item["title"].split(":")[0][:25].casefold() in rendered, item["id"]
     assert len([p for p in rendered.split("\n\n") if p.strip()]) == len(items)
+
+
+def test_journal_abbrev_gives_iso4_names_and_leaves_others(synced_db):
+    entries = {e.key: e for e in bibtexparser.parse_string(
+        export(synced_db, "--journal-abbrev").stdout).entries}
+    journals = {e["journal"] for e in entries.values() if "journal" in e.fields_dict}
+    assert "IEEE Trans. Geosci. Remote Sens." in journals
+    assert "IEEE J. Sel. Top. Appl. Earth Obs. Remote Sens." in journals
+    assert not any("Transactions on Geoscience" in j for j in journals)
+    # Conferences keep their name; unknown venues pass through.
+    assert entries["guo2023skysense"]["booktitle"] == (
+        "IEEE/CVF Conference on Computer Vision and Pattern Recognition")
+
+
+def test_unicode_keeps_chinese_titles_as_they_are(synced_db):
+    result = export(synced_db, "-c", "survey", "--unicode")
+    assert "title = {遥感大模型" in result.stdout and "origtitle" not in result.stdout
+    assert "cannot set" not in result.stderr

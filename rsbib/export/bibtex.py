@@ -184,10 +184,9 @@ class Writer:
         return ("software" if self.biblatex and item.kind == "project" else "misc"), f
 
     def _original_title(self, f: dict, title: str) -> None:
-        """Keep a title pdflatex cannot set in fields styles ignore (UTF-8 in BibTeX only)."""
+        """Keep a title pdflatex cannot set, UTF-8, in a field standard styles do not print."""
         if self._latin(title):
-            if not self.biblatex:  # biber would hand it on to LaTeX, which cannot set it
-                f["origtitle"] = clean_text(title)
+            f["origtitle"] = clean_text(title)
             f["language"] = "chinese" if has_han(title) else "other"
 
     def _date(self, f: dict, year, month) -> None:
