@@ -12,8 +12,16 @@ class CategoryError(ValueError):
     """A --category name that names no table, or several."""
 
 
+class _FromRow:
+    @classmethod
+    def from_row(cls, row: dict):
+        """The record from a database row: its own fields only, missing ones at their default."""
+        return cls(**{f.name: row[f.name] for f in fields(cls)  # type: ignore[arg-type]
+                      if row.get(f.name) is not None})
+
+
 @dataclass(frozen=True)
-class Work:
+class Work(_FromRow):
     """A work as the exporters read it (the database's column names stay on this side)."""
 
     title: str
@@ -31,13 +39,9 @@ class Work:
     arxiv_id: str | None = None
     primary_class: str | None = None
 
-    @classmethod
-    def from_row(cls, row: dict) -> "Work":
-        return cls(**{f.name: row.get(f.name) for f in fields(cls) if row.get(f.name) is not None})
-
 
 @dataclass(frozen=True)
-class ListRow:
+class ListRow(_FromRow):
     """A row of the list as the exporters read it (the first row that cites an item)."""
 
     title: str
@@ -48,10 +52,6 @@ class ListRow:
     label_year: int | None = None
     paper_url: str | None = None
     code_url: str | None = None
-
-    @classmethod
-    def from_row(cls, row: dict) -> "ListRow":
-        return cls(**{f.name: row.get(f.name) for f in fields(cls) if row.get(f.name) is not None})
 
 
 @dataclass
