@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -98,6 +99,7 @@ PUBLISHERS = [(r"\bieee\b|institute of electrical and electronics", "IEEE"), (r"
               (r"\baaai\b|advancement of artificial intelligence", "AAAI")]
 
 
+@functools.lru_cache(maxsize=4096)
 def _venue_of(name: str | None) -> Venue | None:
     folded = (name or "").casefold()
     return next((v for v in VENUES if any(re.search(p, folded) for p in v.patterns)), None)
@@ -114,6 +116,7 @@ def canonical_name(name: str | None, iso4: bool = False) -> str | None:
     return (venue.iso4 if iso4 else None) or venue.name
 
 
+@functools.lru_cache(maxsize=1024)
 def short_publisher(name: str | None) -> str | None:
     """"Institute of Electrical and Electronics Engineers (IEEE)" -> "IEEE"; unknown unchanged."""
     folded = (name or "").casefold()

@@ -95,6 +95,9 @@ def protect_title(title: str, ascii_only: bool = True) -> str:
     sentence = _sentence_case(words)
     out = []
     for n, word in enumerate(words):
+        if word.lower() == word:  # no capital to keep (most words)
+            out.append(escape(word, ascii_only))
+            continue
         after_colon = n == 0 or words[n - 1].endswith((":", ".", "?", "!", "-", "\u2013", "\u2014"))
         parts = re.split(r"([-/])", word)
 
