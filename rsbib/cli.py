@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from contextlib import contextmanager
 
@@ -94,6 +95,7 @@ def sync(source, db_path, offline, refresh) -> None:
         bar.__enter__()
         return bar.update
 
+    targets = _export_targets(db_path)
     try:
         text, name = load_source(source, timeout=settings.timeout)
     except SourceError as exc:
@@ -108,7 +110,32 @@ def sync(source, db_path, offline, refresh) -> None:
     for problem in report.problems:
         click.echo(f"warning: {problem}", err=True)
     _print_summary(report)
-    sys.exit(report.exit_code)
+    sys.exit(max(report.exit_code, _auto_export(targets, db_path)))
+
+
+def _export_targets(db_path: str) -> list:
+    """The export targets declared beside the library; a bad declaration stops here (exit 2)."""
+    from .autoexport import ConfigError, load_targets
+
+    try:
+        return load_targets(db_path)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def _auto_export(targets: list, db_path: str) -> int:
+    """Refresh the declared export targets after a sync; 1 when one could not be written."""
+    from .autoexport import refresh
+
+    if not targets:
+        return 0
+    with opened(db_path, readonly=True) as library:
+        report, failed = refresh(library, targets, write=_write_atomically)
+    for line in report:
+        click.echo(line, err=True)
+    for line in failed:
+        click.echo(f"rsbib: {line}", err=True)
+    return 1 if failed else 0
 
 
 def _print_summary(report) -> None:
@@ -180,16 +207,26 @@ def _about(library) -> dict[str, list[str]]:
               help="Keep text pdflatex cannot set (Chinese titles) as it is, for XeLaTeX/LuaLaTeX.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write to FILE instead of stdout.")
-def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, output) -> None:
+@click.option("--aux", "aux_files", multiple=True, metavar="FILE.aux",
+              help="Only the entries this LaTeX .aux file cites, bibtex or biblatex (repeatable).")
+@click.option("--keys", "key_values", multiple=True, metavar="KEY,KEY",
+              help="Only these citation keys (repeatable).")
+@click.option("--order", type=click.Choice(["document", "library"]), default="document",
+              show_default=True, help="With --aux/--keys: the order of first citation, or the usual one.")
+def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, output, aux_files, key_values,
+           order) -> None:
     """Write the bibliography: one entry per paper, in table order, then list order.
 
     \b
       rsbib export > refs.bib
       rsbib export --category survey --category benchmark -o refs.bib
       rsbib export --format csl-json > refs.json
+      rsbib export --aux paper.aux -o refs.bib       # only what paper.tex cites
+
+    With --aux/--keys, each cited key the library lacks is named on stderr
+    with the library's nearest keys, and the exit code is 1.
     """
-    from .export import CategoryError, collect, csl, match_categories
-    from .export import bibtex as bib
+    from .export import CategoryError, collect, match_categories, render
 
     with opened(db_path, readonly=True) as library:
         try:
@@ -197,11 +234,10 @@ def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, out
         except CategoryError as exc:
             fail(str(exc))
         items = collect(library, slugs, resolved_only)
-    if fmt == "csl-json":
-        text, warnings = csl.write(items), []
-    else:
-        text, warnings = bib.write(items, biblatex=(fmt == "biblatex"), unicode=unicode,
-                                   journal_abbrev=journal_abbrev)
+        missing = []
+        if aux_files or key_values:
+            items, missing = _cited_items(library, items, aux_files, key_values, order, categories)
+    text, warnings = render(items, fmt, unicode=unicode, journal_abbrev=journal_abbrev)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     if output:
@@ -209,6 +245,26 @@ def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, out
         click.echo(f"{len(items)} entries written to {output}", err=True)
     else:
         click.echo(text, nl=False)
+    if missing:
+        sys.exit(1)
+
+
+def _cited_items(library, items, aux_files, key_values, order, categories):
+    """--aux/--keys: the items the document cites; the keys the library lacks, named on stderr."""
+    from .cited import AuxError, choose, read_citations
+
+    if categories:
+        fail("--aux/--keys choose entries by citation; leave out --category")
+    try:
+        citations = read_citations(aux_files, key_values)
+    except AuxError as exc:
+        fail(str(exc))
+    if not (citations.keys or citations.cites_all):
+        fail("--keys names no key")
+    chosen, missing = choose(library, items, citations, document_order=(order == "document"))
+    for line in missing:
+        click.echo(f"rsbib: {line}", err=True)
+    return chosen, missing
 
 
 def _write_atomically(path: str, text: str) -> None:
@@ -225,6 +281,46 @@ def _write_atomically(path: str, text: str) -> None:
         if os.path.exists(temp):
             os.unlink(temp)
         raise
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@db_option
+@click.option("--field", type=click.Choice(["author", "title", "venue", "year", "category", "key"]),
+              help="Search the query's plain words in this field only.")
+@click.option("--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "keys", "bibtex", "biblatex", "csl-json", "json"]),
+              help="table: aligned on a terminal, tab-separated when piped.")
+def search(query, db_path, field, fmt) -> None:
+    """Find papers: full text over works and the list's rows, with field filters.
+
+    \b
+      rsbib search skysense
+      rsbib search author:zhu year:2023..2024 venue:TGRS
+      rsbib search '"masked image"' category:vision --format keys
+      rsbib search --field title contrastive --format bibtex > found.bib
+
+    Exit code 1 when nothing matches.
+    """
+    from .search import QueryError, parse_query, results, search as find
+
+    try:
+        terms = parse_query(" ".join(query), field)
+    except QueryError as exc:
+        fail(str(exc))
+    with opened(db_path, readonly=True) as library:
+        try:
+            items = find(library, terms)
+        except QueryError as exc:
+            fail(str(exc))
+    if not items:
+        click.echo(f"rsbib: nothing matches {' '.join(query)!r}", err=True)
+        sys.exit(1)
+    terminal = sys.stdout.isatty()
+    text, warnings = results(items, fmt, terminal, shutil.get_terminal_size().columns)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(text, nl=False)
 
 
 @cli.command()

@@ -25,6 +25,7 @@ class Work(_FromRow):
     """A work as the exporters read it (the database's column names stay on this side)."""
 
     title: str
+    id: int | None = None
     type: str = "preprint"  # journal-article | proceedings-article | preprint | misc
     title_en: str | None = None
     venue: str | None = None
@@ -45,6 +46,8 @@ class ListRow(_FromRow):
     """A row of the list as the exporters read it (the first row that cites an item)."""
 
     title: str
+    row_key: str | None = None
+    category: str | None = None
     line: int | None = None
     status: str | None = None
     abbreviation: str | None = None
@@ -123,3 +126,15 @@ def _authors(library: Library, work_id: int) -> list[Author]:
     return [Author(r["family"], r["given"] or "") for r in library.db.query(
         "SELECT a.family, a.given FROM work_authors wa JOIN authors a ON a.id = wa.author_id "
         "WHERE wa.work_id = ? ORDER BY wa.position", [work_id])]
+
+
+def render(items: list[Item], fmt: str, **options) -> tuple[str, list[str]]:
+    """The text of an export in `fmt` (bibtex, biblatex or csl-json), and its warnings.
+
+    `options` go to the BibTeX writer (unicode, journal_abbrev).
+    """
+    from . import bibtex, csl
+
+    if fmt == "csl-json":
+        return csl.write(items), []
+    return bibtex.write(items, biblatex=(fmt == "biblatex"), **options)
