@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import sys
 from contextlib import contextmanager
 
@@ -16,6 +17,7 @@ import click
 
 from . import __version__
 from .awesome import SourceError
+from .check import KINDS as CHECK_KINDS
 from .library import STATUSES, Library, LibraryError
 
 db_option = click.option(
@@ -31,22 +33,55 @@ def fail(message: str) -> None:
 
 @contextmanager
 def opened(db_path: str, must_exist: bool = False, readonly: bool = False):
-    """The library, or a one-line error and exit 2. `readonly` commands never write to it."""
+    """The library, or a one-line error and exit 2. `readonly` commands never write to it.
+
+    Every SQLite failure while it is open (damaged pages, locked, not a
+    database, read-only) ends the command in one line saying the way out.
+    """
+    from .guard import LibraryUnusable, guarded, lock_timeout
+
     if (must_exist or readonly) and not os.path.exists(db_path):
         fail(f"{db_path}: no such library (run `rsbib sync --db {db_path}` first)")
     if os.path.isdir(db_path):
         fail(f"{db_path}: cannot open as a library (it is a directory)")
     try:
-        library = Library(db_path, readonly=readonly)
-    except LibraryError as exc:
+        with guarded(db_path):
+            try:
+                library = Library(db_path, readonly=readonly, busy_timeout=lock_timeout())
+            except LibraryError as exc:
+                if isinstance(exc.__cause__, sqlite3.Error):
+                    raise exc.__cause__ from exc
+                fail(str(exc))
+            try:
+                yield library
+            finally:
+                library.close()
+    except LibraryUnusable as exc:
         fail(str(exc))
-    try:
-        yield library
-    finally:
-        library.close()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """rsbib's commands; a failed write to stdout or stderr ends one in one line, not a traceback."""
+
+    def invoke(self, ctx):
+        from .output import OutputError, quiet_exit_on_closed_pipe, reason
+
+        try:
+            return super().invoke(ctx)
+        except OutputError as exc:
+            fail(str(exc))
+        except BrokenPipeError:
+            quiet_exit_on_closed_pipe()  # `rsbib export | head`: the reader has all it wanted
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else "cannot write the output: "
+            try:
+                click.echo(f"rsbib: {where}{reason(exc)}", err=True)
+            except OSError:
+                pass
+            sys.exit(2)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rsbib")
 def cli() -> None:
     """Turn an awesome list of papers into a trustworthy bibliography.
@@ -68,7 +103,9 @@ def cli() -> None:
 @db_option
 @click.option("--offline", is_flag=True, help="Send no request; keep what library.db holds.")
 @click.option("--refresh", is_flag=True, help="Ask the APIs again, even for rows already resolved.")
-def sync(source, db_path, offline, refresh) -> None:
+@click.option("--prune", is_flag=True,
+              help="Delete the rows no longer in the list (kept and marked by default).")
+def sync(source, db_path, offline, refresh, prune) -> None:
     """Parse the list, resolve every row through arXiv and Crossref, store it in the library.
 
     Rows already resolved are not asked again (unless --refresh); rows that
@@ -103,7 +140,7 @@ def sync(source, db_path, offline, refresh) -> None:
     with opened(db_path) as library:
         try:
             report = run_sync(library, text, name, offline=offline, refresh=refresh,
-                              settings=settings, start=start)
+                              settings=settings, start=start, prune=prune)
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
@@ -152,6 +189,15 @@ def _print_summary(report) -> None:
         echo(f"  {row['status']}: line {row['line']} [{row['category']}] "
              f"{row['abbreviation'] or row['title'][:60]}: {row['note']}")
     echo(f"{counts['works']} works in the library.")
+    if report.listing.get("pruned"):
+        echo(f"{report.listing['pruned']} rows no longer in the list were deleted (--prune).")
+    _echo_unlisted(counts, echo)
+
+
+def _echo_unlisted(counts: dict, echo) -> None:
+    if counts.get("unlisted"):
+        echo(f"{counts['unlisted']} rows are no longer in the list: kept with their works, keys and "
+             "corrections (`rsbib changes` lists them; `rsbib sync --prune` deletes them).")
 
 
 def _table(counts: dict) -> str:
@@ -179,6 +225,7 @@ def status(db_path, as_json) -> None:
     else:
         click.echo(_table(counts))
         click.echo(f"{counts['works']} works")
+        _echo_unlisted(counts, click.echo)
         if about.get("built_from"):
             click.echo(f"Built from {about['built_from'][0]}.")
         if about.get("weak_doi"):
@@ -205,8 +252,8 @@ def _about(library) -> dict[str, list[str]]:
               help="Journals by their ISO 4 abbreviation (IEEE Trans. Geosci. Remote Sens.).")
 @click.option("--unicode", is_flag=True,
               help="Keep text pdflatex cannot set (Chinese titles) as it is, for XeLaTeX/LuaLaTeX.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Write to FILE instead of stdout.")
+@click.option("-o", "--output", metavar="FILE",
+              help="Write to FILE instead of stdout ('-' is stdout); an unchanged FILE is not touched.")
 @click.option("--aux", "aux_files", multiple=True, metavar="FILE.aux",
               help="Only the entries this LaTeX .aux file cites, bibtex or biblatex (repeatable).")
 @click.option("--keys", "key_values", multiple=True, metavar="KEY,KEY",
@@ -240,11 +287,12 @@ def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, out
     text, warnings = render(items, fmt, unicode=unicode, journal_abbrev=journal_abbrev)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
-    if output:
-        _write_atomically(output, text)
-        click.echo(f"{len(items)} entries written to {output}", err=True)
+    if output and output != "-":
+        changed = _write_atomically(output, text)
+        click.echo(f"{len(items)} entries written to {output}" if changed else
+                   f"{output} unchanged ({len(items)} entries)", err=True)
     else:
-        click.echo(text, nl=False)
+        _write_atomically("-", text)
     if missing:
         sys.exit(1)
 
@@ -267,20 +315,14 @@ def _cited_items(library, items, aux_files, key_values, order, categories):
     return chosen, missing
 
 
-def _write_atomically(path: str, text: str) -> None:
-    """Never leave a half-written file where a good one was."""
-    import tempfile
+def _write_atomically(path: str, text: str) -> bool:
+    """Write a user's file, or stdout for '-', by rsbib.output's rules; False if it was unchanged.
 
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=".rsbib-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
+    An OutputError (an OSError) ends a command in one line (see Commands).
+    """
+    from .output import write_text
+
+    return write_text(path, text)
 
 
 @cli.command()
@@ -332,24 +374,30 @@ def search(query, db_path, field, fmt) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
               help="With --fix: where to write the corrected list.")
 @click.option("--in-place", is_flag=True, help="With --fix: overwrite the --source file.")
-@click.option("--only", multiple=True, type=click.Choice(["stale-venue", "title", "preprint-link"]),
-              help="With --fix: fix only these kinds (repeatable).")
-def check(source, db_path, fmt, fix, output, in_place, only) -> None:
+@click.option("--only", multiple=True, type=click.Choice(CHECK_KINDS),
+              help="Report (and fix) only these kinds (repeatable).")
+@click.option("--fail-on", multiple=True, type=click.Choice([*CHECK_KINDS, "any"]), metavar="KIND",
+              help="Exit 1 when the report has findings of this kind (repeatable; `any`: every kind).")
+def check(source, db_path, fmt, fix, output, in_place, only, fail_on) -> None:
     """Report what the list gets wrong, from the canonical records in the library.
 
     \b
     Kinds: stale-venue (listed as Arxiv, published since), title (renamed),
     preprint-link (links arXiv though a version of record exists), duplicate
     (the same paper in several tables), unresolved, no-code.
+    Exit 0 (a report) unless --fail-on names a kind found: then 1.
     \b
       rsbib check
       rsbib check --format json
+      rsbib check --source README.md --fail-on stale-venue --fail-on duplicate
       rsbib check --source README.md --fix -o FIXED.md
       rsbib check --source README.md --fix --in-place --only stale-venue
     """
     from .awesome import load_source, parse
-    from .check import check as find, fixed_text
+    from .check import check as find, failing, fixed_text, not_in_library
 
+    if (output or in_place) and not fix:
+        fail(f"{'-o' if output else '--in-place'} writes a fixed list: give --fix too")
     if fix and not (output or in_place):
         fail("--fix needs -o FILE or --in-place")
     if in_place and not source:
@@ -358,13 +406,20 @@ def check(source, db_path, fmt, fix, output, in_place, only) -> None:
         fail("give -o FILE or --in-place, not both")
     if output and source and os.path.abspath(output) == os.path.abspath(source):
         fail("-o names the source file; use --in-place to overwrite it")
+    if only and "any" not in fail_on and set(fail_on) - set(only):
+        fail(f"--fail-on {sorted(set(fail_on) - set(only))[0]} can never fail: --only leaves it out")
     try:
         text, name = load_source(source)
     except SourceError as exc:
         fail(str(exc))
     parsed = parse(text, name)
     with opened(db_path, readonly=True) as library:
-        findings = find(parsed, text, library)
+        findings = find(parsed, text, library, only)
+        unknown = not_in_library(parsed, library)
+    if unknown:
+        click.echo(f"warning: {len(unknown)} rows of {name} are not in {db_path} and were not "
+                   f"checked (first: line {unknown[0].line}); run `rsbib sync"
+                   f"{' --source ' + source if source else ''}` first", err=True)
     if fmt == "json":
         click.echo(json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False))
     else:
@@ -376,6 +431,10 @@ def check(source, db_path, fmt, fix, output, in_place, only) -> None:
         target = source if in_place else output
         _write_atomically(target, new)
         click.echo(f"{count} cells fixed in {target}", err=True)
+    failed = failing(findings, fail_on)
+    if failed:
+        click.echo(f"rsbib check: {len(failed)} findings of kinds named by --fail-on", err=True)
+        sys.exit(1)
 
 
 def _print_findings(findings, parsed) -> None:
@@ -395,14 +454,47 @@ def _print_findings(findings, parsed) -> None:
 
 
 @cli.command()
+@db_option
+@click.option("--since", metavar="RUN|DATE",
+              help="Compare with the list as it was after sync run RUN, or before DATE "
+                   "(YYYY-MM-DD, UTC). Default: the list recorded before the last one.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="Report format (markdown: ready for a changelog).")
+def changes(db_path, since, fmt) -> None:
+    """What changed in the list between syncs: rows added, removed, moved, edited; papers published.
+
+    \b
+      rsbib changes                         # between the last two lists synced
+      rsbib changes --since 3               # since sync run 3
+      rsbib changes --since 2026-01-01 --format markdown >> CHANGELOG.md
+    """
+    from . import changes as report
+
+    with opened(db_path, readonly=True) as library:
+        try:
+            old, new = report.versions(library.db, since)
+        except ValueError as exc:
+            fail(f"{db_path}: {exc}")
+        if old is None:
+            click.echo("note: no earlier list recorded; every row counts as added", err=True)
+        found = report.compare_with_library(library.db, old, new)
+        headings = {r["slug"]: r["heading"] for r in library.db["categories"].rows}
+    if fmt == "json":
+        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo((report.as_markdown if fmt == "markdown" else report.as_text)(found, headings),
+                   nl=False)
+
+
+@cli.command()
 @click.argument("row", required=False)
 @db_option
 @click.option("--doi", help="The row cites the paper with this DOI.")
 @click.option("--arxiv", "arxiv_id", metavar="ID", help="The row cites this arXiv paper.")
 @click.option("--not-a-paper", is_flag=True, help="The row names no paper (a project, a website).")
 @click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
-              help="Fix a field of the row's work: title, year, venue, type, volume, issue, "
-                   "pages, authors, citekey, ... (repeatable).")
+              help="Fix a field of the row's paper: title, authors, year, venue, type, doi, url, "
+                   "volume, issue, pages, citekey, ... (repeatable; works on unresolved rows too).")
 @click.option("--clear", is_flag=True, help="Remove every correction of the row.")
 @click.option("--list", "show", is_flag=True, help="List the corrections.")
 def pin(row, db_path, doi, arxiv_id, not_a_paper, assignments, clear, show) -> None:
@@ -411,7 +503,10 @@ def pin(row, db_path, doi, arxiv_id, not_a_paper, assignments, clear, show) -> N
     ROW is the row's line in the list as last synced, or a citation key.
 
     \b
-      rsbib pin 23 --doi 10.1109/TGRS.2022.3200000      # GeCo: this is the paper
+      rsbib pin 23 --doi 10.5555/12345678               # this row is that paper
+      rsbib pin 23 --doi 10.5555/12345678 --arxiv 2306.11029
+      rsbib pin 33 --set title="A Paper No Service Holds" --set authors="Li, Wei and Chen, Hao" \\
+                   --set year=2023 --set type=journal-article --set venue="A Journal"
       rsbib pin 80 --not-a-paper
       rsbib pin liu2024remoteclip --set title="RemoteCLIP: A Vision Language Foundation Model"
       rsbib pin --list
@@ -431,28 +526,40 @@ def pin(row, db_path, doi, arxiv_id, not_a_paper, assignments, clear, show) -> N
             click.echo(f"{fix.clear(library, entry)} corrections removed from line {entry['line']}",
                        err=True)
             return
-        wanted = [("doi", doi), ("arxiv_id", arxiv_id)]
-        changes = [(f, v) for f, v in wanted if v] + ([(fix.NOT_A_PAPER, None)] if not_a_paper else [])
+        changes = [(f, v) for f, v in (("doi", doi), ("arxiv_id", arxiv_id)) if v is not None]
+        changes += [(fix.NOT_A_PAPER, None)] if not_a_paper else []
         for assignment in assignments:
             field, sep, value = assignment.partition("=")
             if not sep:
                 fail(f"--set {assignment!r}: write FIELD=VALUE")
-            changes.append((field.strip(), value))
+            field = field.strip().lower()
+            changes.append((fix.SET_ALIASES.get(field, field), value))
         if not changes:
             fail("nothing to correct: give --doi, --arxiv, --not-a-paper, --set or --clear")
         try:
-            for field, value in changes:
-                fix.add(library, entry, field, value)
+            stored, replaced = fix.store(library, entry, changes)
         except fix.CorrectionError as exc:
-            fail(str(exc))
-    bound = any(f in ("doi", "arxiv_id") for f, _ in changes)
-    click.echo(f"line {entry['line']}: {len(changes)} corrections kept"
-               + ("; run `rsbib sync` to fetch the paper" if bound else ""), err=True)
+            fail(f"line {entry['line']}: nothing stored: {exc}")
+    _report_pinned(entry, stored, replaced)
+
+
+def _report_pinned(entry: dict, stored: list, replaced: list) -> None:
+    """Say exactly which corrections were stored, and which earlier ones they replaced."""
+    shown = lambda pairs: ", ".join(f if v is None else f"{f} = {v}" for f, v in pairs)  # noqa: E731
+    message = f"line {entry['line']}: stored {shown(stored)}"
+    if replaced:
+        message += f" (replacing {shown(replaced)})"
+    if any(f in ("doi", "arxiv_id") for f, _ in stored):
+        message += "; run `rsbib sync` to fetch the paper"
+    elif entry["work_id"] is None and entry["status"] != "not-a-paper":
+        message += "; the row is not resolved: its export uses these fields"
+    click.echo(message, err=True)
 
 
 def _find_row(library, row: str) -> dict:
     if row.isdigit():
-        found = list(library.db["entries"].rows_where("line = ?", [int(row)]))
+        found = list(library.db["entries"].rows_where("line = ?", [int(row)],
+                                                      order_by="listed DESC"))
     else:
         found = list(library.db.query(
             "SELECT e.* FROM entries e LEFT JOIN works w ON w.id = e.work_id "

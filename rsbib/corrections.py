@@ -16,7 +16,9 @@ from .records import Author
 BINDINGS = ("doi", "arxiv_id")  # the row cites this paper
 NOT_A_PAPER = "not-a-paper"
 WORK_FIELDS = ("title", "year", "month", "venue", "type", "volume", "issue", "pages",
-               "publisher", "authors", "citekey", "title_en")
+               "publisher", "authors", "citekey", "title_en", "url")
+# `--set doi=...` and `--set arxiv_id=...` bind the row, as --doi and --arxiv do.
+SET_ALIASES = {"doi": "doi", "arxiv": "arxiv_id", "arxiv_id": "arxiv_id"}
 TYPES = ("journal-article", "proceedings-article", "preprint", "misc")
 
 
@@ -39,10 +41,12 @@ def normalize(field: str, value: str | None) -> str | None:
     if field == NOT_A_PAPER:
         return None
     if field not in WORK_FIELDS:
-        raise CorrectionError(f"cannot set {field!r}; fields: {', '.join(WORK_FIELDS)}")
+        raise CorrectionError(f"cannot set {field!r}; fields: {', '.join(WORK_FIELDS)}, doi, arxiv")
     value = " ".join((value or "").split())
     if field in ("year", "month") and not value.isdigit():
         raise CorrectionError(f"{field} must be a number")
+    if field == "url" and not value.lower().startswith(("http://", "https://")):
+        raise CorrectionError("url must start with http:// or https://")
     if field == "type" and value not in TYPES:
         raise CorrectionError(f"type must be one of {', '.join(TYPES)}")
     if not value:
@@ -52,24 +56,63 @@ def normalize(field: str, value: str | None) -> str | None:
 
 def add(library: Library, entry: dict, field: str, value: str | None) -> None:
     """Record (or replace) one correction of `entry`, and apply it at once where it can be."""
-    value = normalize(field, value)
-    with library.db.atomic():
-        if field == "citekey" and value in library.taken_keys():
-            own = library.db.execute("SELECT citekey FROM works WHERE id = ?",
-                                     [entry["work_id"]]).fetchone()
-            if not own or own[0].casefold() != value.casefold():
-                raise CorrectionError(f"key {value!r} is taken")
-        library.db.execute("DELETE FROM corrections WHERE row_key = ? AND field = ?",
-                           [entry["row_key"], field])
-        if field in BINDINGS or field == NOT_A_PAPER:
-            library.db.execute("DELETE FROM corrections WHERE row_key = ? AND field IN (?, ?, ?)",
-                               [entry["row_key"], *BINDINGS, NOT_A_PAPER])
-        library.db["corrections"].insert({
-            "row_key": entry["row_key"], "line": entry["line"], "title": entry["title"],
-            "category": entry["category"], "paper_url": entry["paper_url"],
-            "abbreviation": entry["abbreviation"], "field": field, "value": value,
-            "created_at": now()})
+    store(library, entry, [(field, value)])
+
+
+def store(library: Library, entry: dict, changes: list[tuple[str, str | None]]
+          ) -> tuple[list[tuple[str, str | None]], list[tuple[str, str | None]]]:
+    """Record the corrections of one request together, or none (CorrectionError saying why).
+
+    Bindings given together (a DOI and an arXiv id) describe one paper and
+    replace the row's earlier bindings. Returns (stored, replaced), each a
+    list of (field, value) as stored.
+    """
+    wanted = [(field, normalize(field, value)) for field, value in changes]
+    fields = [field for field, _ in wanted]
+    repeated = sorted({f for f in fields if fields.count(f) > 1})
+    if repeated:
+        raise CorrectionError(f"{', '.join(repeated)} given more than once")
+    if NOT_A_PAPER in fields and any(f in BINDINGS for f in fields):
+        raise CorrectionError("a row cannot be both a paper (--doi/--arxiv) and not a paper")
+    binding = any(f in BINDINGS or f == NOT_A_PAPER for f in fields)
+    db = library.db
+    with db.atomic():
+        before = {r["field"]: r["value"] for r in db["corrections"].rows_where(
+            "row_key = ?", [entry["row_key"]])}
+        for field, value in wanted:
+            if field == "citekey":
+                _check_key_free(library, entry, value)
+        dropped = [f for f in before if binding and (f in BINDINGS or f == NOT_A_PAPER)
+                   and f not in fields]
+        replaced = [(f, before[f]) for f in dropped] + [
+            (f, before[f]) for f, v in wanted if f in before and before[f] != v]
+        for field in dropped + fields:
+            db.execute("DELETE FROM corrections WHERE row_key = ? AND field = ?",
+                       [entry["row_key"], field])
+        for field, value in wanted:
+            db["corrections"].insert({
+                "row_key": entry["row_key"], "line": entry["line"], "title": entry["title"],
+                "category": entry["category"], "paper_url": entry["paper_url"],
+                "abbreviation": entry["abbreviation"], "field": field, "value": value,
+                "created_at": now()})
         apply_all(library)
+    return wanted, replaced
+
+
+def _check_key_free(library: Library, entry: dict, key: str) -> None:
+    if key not in library.taken_keys():
+        return
+    own = [r[0] for r in library.db.execute(
+        "SELECT w.citekey FROM works w WHERE w.id = ? UNION ALL SELECT ?",
+        [entry["work_id"], entry["citekey"]]) if r[0]]
+    if not any(k.casefold() == key.casefold() for k in own):
+        raise CorrectionError(f"key {key!r} is taken")
+
+
+def pinned_fields(library: Library, row_key: str) -> dict[str, str]:
+    """The fields of a row's paper set by hand (work fields and its DOI), as stored."""
+    return {r["field"]: r["value"] for r in library.db["corrections"].rows_where(
+        "row_key = ? ORDER BY id", [row_key]) if r["field"] in WORK_FIELDS or r["field"] == "doi"}
 
 
 def clear(library: Library, entry: dict) -> int:

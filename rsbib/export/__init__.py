@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from ..library import Library, entry_base_key
+from ..corrections import pinned_fields
+from ..library import WORK_COLUMNS, Library, entry_base_key
 from ..records import Author
 
 
@@ -83,6 +84,8 @@ def match_categories(library: Library, names: tuple[str, ...]) -> list[str]:
     chosen = []
     for name in names:
         wanted = name.strip().casefold()
+        if not wanted:
+            raise CategoryError(f"--category {name!r} is empty; name a table: {valid}")
         exact = [t for t in tables if wanted in (t["slug"].casefold(), t["heading"].casefold())]
         found = exact or [t for t in tables if t["slug"].casefold().startswith(wanted)]
         if not found:
@@ -117,9 +120,34 @@ def collect(library: Library, categories: list[str] | None = None,
         elif not resolved_only and ("row", entry["row_key"]) not in seen:
             seen.add(("row", entry["row_key"]))
             kind = "project" if entry["status"] == "not-a-paper" else "unverified"
-            key = entry["citekey"] or taken.claim(entry_base_key(entry))
-            items.append(Item(key, kind, None, entry, provisional=not entry["citekey"]))
+            pinned = pinned_fields(library, entry["row_key"]) if kind == "unverified" else {}
+            key = pinned.get("citekey") or entry["citekey"] or taken.claim(entry_base_key(entry))
+            provisional = not (pinned.get("citekey") or entry["citekey"])
+            if pinned:
+                work = completed_by_hand(entry, pinned)
+                items.append(Item(key, "work", work, entry, _parse_authors(work["authors"]),
+                                  provisional=provisional))
+            else:
+                items.append(Item(key, kind, None, entry, provisional=provisional))
     return items
+
+
+def completed_by_hand(entry: dict, pinned: dict[str, str]) -> dict:
+    """A work for an unresolved row from the fields its user pinned (`rsbib pin --set`).
+
+    The list gives the title and year unless pinned; nothing else is assumed
+    (the type stays misc unless pinned).
+    """
+    work: dict = dict.fromkeys(WORK_COLUMNS)
+    work.update({"title": entry["title"], "year": entry["label_year"], "type": "misc",
+                 "citekey": entry["citekey"]})
+    for field, value in pinned.items():
+        work[field] = int(value) if field in ("year", "month") else value
+    return work
+
+
+def _parse_authors(authors: str | None) -> list[Author]:
+    return [Author.parse(a) for a in authors.split(" and ")] if authors else []
 
 
 def _authors(library: Library, work_id: int) -> list[Author]:
