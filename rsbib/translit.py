@@ -30,7 +30,9 @@ def has_han(text: str) -> bool:
 def _segmenter():
     import jieba
 
-    jieba.setLogLevel(logging.WARNING)
+    # jieba logs its start-up, and a traceback when it cannot cache its dictionary
+    # in the temp folder (harmless: it then loads from the package); neither is ours to show.
+    jieba.setLogLevel(logging.CRITICAL)
     return jieba
 
 
