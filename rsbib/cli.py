@@ -262,12 +262,26 @@ def status(db_path, as_json) -> None:
     """Rows per table and resolution status, and the number of works."""
     with opened(db_path, readonly=True) as library:
         counts = library.status_counts()
+        about = _about(library)
     if as_json:
-        click.echo(json.dumps(counts, indent=2))
+        click.echo(json.dumps({**counts, **({"about": about} if about else {})}, indent=2))
     else:
         click.echo(_table(counts))
         click.echo(f"{counts['works']} works")
         _echo_unlisted(counts, click.echo)
+        if about.get("built_from"):
+            click.echo(f"Built from {about['built_from'][0]}.")
+        if about.get("weak_doi"):
+            click.echo(f"DOIs on weak evidence (one secondary source): {', '.join(about['weak_doi'])}")
+
+
+def _about(library) -> dict[str, list[str]]:
+    """What the library says about itself (the `about` table a build may write), by key."""
+    about: dict[str, list[str]] = {}
+    if "about" in library.db.table_names():
+        for key, value in library.db.execute("SELECT key, value FROM about ORDER BY rowid"):
+            about.setdefault(key, []).append(value)
+    return about
 
 
 @cli.command()
@@ -277,6 +291,10 @@ def status(db_path, as_json) -> None:
 @click.option("--format", "fmt", type=click.Choice(["bibtex", "biblatex", "csl-json"]),
               default="bibtex", show_default=True, help="Output format.")
 @click.option("--resolved-only", is_flag=True, help="Leave out rows that no API confirmed.")
+@click.option("--journal-abbrev", is_flag=True,
+              help="Journals by their ISO 4 abbreviation (IEEE Trans. Geosci. Remote Sens.).")
+@click.option("--unicode", is_flag=True,
+              help="Keep text pdflatex cannot set (Chinese titles) as it is, for XeLaTeX/LuaLaTeX.")
 @click.option("-o", "--output", metavar="FILE",
               help="Write to FILE instead of stdout ('-' is stdout); an unchanged FILE is not touched.")
 @click.option("--aux", "aux_files", multiple=True, metavar="FILE.aux",
@@ -285,7 +303,8 @@ def status(db_path, as_json) -> None:
               help="Only these citation keys (repeatable).")
 @click.option("--order", type=click.Choice(["document", "library"]), default="document",
               show_default=True, help="With --aux/--keys: the order of first citation, or the usual one.")
-def export(db_path, categories, fmt, resolved_only, output, aux_files, key_values, order) -> None:
+def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, output, aux_files, key_values,
+           order) -> None:
     """Write the bibliography: one entry per paper, in table order, then list order.
 
     \b
@@ -297,8 +316,7 @@ def export(db_path, categories, fmt, resolved_only, output, aux_files, key_value
     With --aux/--keys, each cited key the library lacks is named on stderr
     with the library's nearest keys, and the exit code is 1.
     """
-    from .export import CategoryError, collect, csl, match_categories
-    from .export import bibtex as bib
+    from .export import CategoryError, collect, match_categories, render
 
     with opened(db_path, readonly=True) as library:
         try:
@@ -309,13 +327,7 @@ def export(db_path, categories, fmt, resolved_only, output, aux_files, key_value
         missing = []
         if aux_files or key_values:
             items, missing = _cited_items(library, items, aux_files, key_values, order, categories)
-    if fmt == "csl-json":
-        text = csl.write(items)
-        warnings = [f"{i.key}: provisional key; line {i.entry['line']} is not resolved yet "
-                    f"({i.entry['status']}), its key may change once it is"
-                    for i in items if i.provisional]  # as the BibTeX writer says
-    else:
-        text, warnings = bib.write(items, biblatex=(fmt == "biblatex"))
+    text, warnings = render(items, fmt, unicode=unicode, journal_abbrev=journal_abbrev)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     if output and output != "-":
