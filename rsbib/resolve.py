@@ -73,7 +73,7 @@ def is_not_a_paper(entry: dict) -> bool:
     kind = entry.get("link_kind")
     if kind in ("github", "huggingface"):
         return True
-    return not entry.get("paper_url") and not entry.get("publication")
+    return not entry.get("paper_url") and (entry.get("publication") or "-").strip() == "-"
 
 
 def row_query(entry: dict) -> Query:

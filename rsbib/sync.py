@@ -27,6 +27,7 @@ class SyncReport:
     counts: dict
     problems: list[Problem] = field(default_factory=list)
     attention: list[dict] = field(default_factory=list)  # failed and ambiguous rows
+    listing: dict = field(default_factory=dict)  # rows unlisted / pruned by this sync
 
     @property
     def exit_code(self) -> int:
@@ -53,7 +54,8 @@ class ResponseLog:
 
 def sync(library: Library, text: str, name: str, offline: bool = False,
          refresh: bool = False, settings: Settings | None = None,
-         start: Callable[[int], Callable[[int], None]] | None = None) -> SyncReport:
+         start: Callable[[int], Callable[[int], None]] | None = None,
+         prune: bool = False) -> SyncReport:
     """Store the rows of the list `text` (read from `name`), resolve the unsettled ones, key the works.
 
     The caller reads the list first (awesome.load_source), so a list that
@@ -68,7 +70,7 @@ def sync(library: Library, text: str, name: str, offline: bool = False,
         rsbib_version=__version__, arxiv_url=settings.arxiv_url,
         crossref_url=settings.crossref_url, offline=int(offline), refresh=int(refresh),
         rows=len(parsed.rows))
-    library.store_list(parsed)
+    listing = library.store_list(parsed, run_id=run_id, prune=prune)
     pending = library.entries_to_resolve(refresh=refresh)
     requests = {"arxiv": 0, "crossref": 0}
     kept: list[int] = []
@@ -90,10 +92,11 @@ def sync(library: Library, text: str, name: str, offline: bool = False,
     attention = library.needs_attention(also=kept)
     report = SyncReport(run_id, name, len(parsed.rows), 0 if offline else len(pending),
                         len(pending) if offline else 0, requests, counts, parsed.problems,
-                        attention)
+                        attention, listing)
     totals = counts["totals"]
     library.finish_run(run_id, resolved=totals["resolved"], ambiguous=totals["ambiguous"],
                        unresolved=totals["unresolved"], failed=totals["failed"],
                        not_a_paper=totals["not-a-paper"], requests_arxiv=requests["arxiv"],
                        requests_crossref=requests["crossref"], exit_code=report.exit_code)
+    library.record_list(run_id, name)
     return report
