@@ -103,12 +103,14 @@ def already_listed(parsed: ParsedList, work: WorkRecord,
 
 
 def synced_works(library, parsed: ParsedList) -> dict[int, dict]:
-    """Line -> work for the rows of `parsed` that a sync into `library` resolved (same row, same key)."""
-    entries = {e["row_key"]: e for e in library.db["entries"].rows_where("work_id IS NOT NULL")}
+    """Line -> work for the rows of `parsed` that a sync into `library` resolved (as `check` finds them)."""
+    from .check import RowFinder
+
+    finder = RowFinder(library)
     works = {w["id"]: w for w in library.db["works"].rows}
     found = {}
     for row, key in zip(parsed.rows, row_keys(parsed.rows)):
-        entry = entries.get(key)
+        entry = finder.find(row, key)
         if entry and entry["work_id"] in works:
             found[row.line] = works[entry["work_id"]]
     return found
