@@ -173,7 +173,8 @@ def abbreviation_of(title: str) -> str | None:
 def list_label(work: WorkRecord) -> tuple[str, str | None]:
     """The list's label for the paper's version of record (TGRS2024, Arxiv2023), and a warning."""
     if work.type == "preprint" or not work.venue:
-        return f"Arxiv{work.arxiv_year or work.year or ''}", None
+        server = "Arxiv" if work.arxiv_id else "Preprint"
+        return f"{server}{work.arxiv_year or work.year or ''}", None
     label = venues.label_for(work.venue)
     if label:
         return f"{label}{work.year or ''}", None

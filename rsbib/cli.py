@@ -386,12 +386,7 @@ def check(source, db_path, fmt, fix, output, in_place, only, fail_on) -> None:
         fail(f"{'-o' if output else '--in-place'} writes a fixed list: give --fix too")
     if fix and not (output or in_place):
         fail("--fix needs -o FILE or --in-place")
-    if in_place and not source:
-        fail("--in-place needs --source: the embedded list cannot be changed")
-    if in_place and output:
-        fail("give -o FILE or --in-place, not both")
-    if output and source and os.path.abspath(output) == os.path.abspath(source):
-        fail("-o names the source file; use --in-place to overwrite it")
+    _check_list_target(source, in_place, output)
     if only and "any" not in fail_on and set(fail_on) - set(only):
         fail(f"--fail-on {sorted(set(fail_on) - set(only))[0]} can never fail: --only leaves it out")
     try:
@@ -457,12 +452,7 @@ def add(id_or_url, category, abbr, code_url, source, in_place, output, allow_dup
     from .export import CategoryError, pick_tables
     from .settings import Settings
 
-    if in_place and not source:
-        fail("--in-place needs --source: the embedded list cannot be changed")
-    if in_place and output:
-        fail("give -o FILE or --in-place, not both")
-    if output and source and os.path.abspath(output) == os.path.abspath(source):
-        fail("-o names the source file; use --in-place to overwrite it")
+    _check_list_target(source, in_place, output)
     if code_url is not None and not re.match(r"^https?://\S+$", code_url):
         fail(f"--code {code_url!r} is not an http(s) URL")
     try:
@@ -471,8 +461,6 @@ def add(id_or_url, category, abbr, code_url, source, in_place, output, allow_dup
         settings = Settings.from_env()
     except (adding.AddError, SourceError, ValueError) as exc:
         fail(str(exc))
-    if in_place and re.match(r"^https?://", source, re.IGNORECASE):
-        fail("--in-place needs a file; the list was read from a URL (use -o FILE)")
     parsed = parse(text, name)
     tables = [{"slug": c.slug, "heading": c.heading} for c in parsed.categories]
     try:
@@ -520,6 +508,18 @@ def add(id_or_url, category, abbr, code_url, source, in_place, output, allow_dup
     where = f"{target}:{line}" if target else f"would go to {name}:{line}"
     click.echo(f"{'added at ' if target else ''}{where}, the end of table {slug} ({table.heading})",
                err=True)
+
+
+def _check_list_target(source: str | None, in_place: bool, output: str | None) -> None:
+    """Where a changed list goes: --in-place (the --source file) or -o FILE, never both; else exit 2."""
+    if in_place and not source:
+        fail("--in-place needs --source: the embedded list cannot be changed")
+    if in_place and re.match(r"^https?://", source, re.IGNORECASE):
+        fail("--in-place needs a file; the list was read from a URL (use -o FILE)")
+    if in_place and output:
+        fail("give -o FILE or --in-place, not both")
+    if output and source and os.path.abspath(output) == os.path.abspath(source):
+        fail("-o names the source file; use --in-place to overwrite it")
 
 
 def _print_findings(findings, parsed) -> None:

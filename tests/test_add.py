@@ -207,6 +207,7 @@ def test_labels_in_the_lists_style():
     published = WorkRecord("T", venue="IEEE Transactions on Geoscience and Remote Sensing",
                            type="journal-article", year=2024)
     assert list_label(published) == ("TGRS2024", None)
-    assert list_label(WorkRecord("T", year=2023))[0] == "Arxiv2023"
+    assert list_label(WorkRecord("T", year=2023, arxiv_id="2306.03831"))[0] == "Arxiv2023"
+    assert list_label(WorkRecord("T", year=2023, doi="10.2139/ssrn.1"))[0] == "Preprint2023"
     label, warning = list_label(WorkRecord("T", venue="Journal of Nowhere", type="journal-article", year=2022))
     assert label == "Journal of Nowhere 2022" and "no list-style label" in warning
