@@ -20,7 +20,7 @@ from . import venues
 from .awesome import ParsedList, Row, _header_role, cell_spans, parse
 from .identifiers import LinkInfo, clean, normalize_arxiv_id, normalize_doi, read_link
 from .library import row_keys
-from .listfix import insert_line
+from .listfix import cell_text, insert_line
 from .matching import TITLE_ALONE, title_score
 from .records import WorkRecord
 
@@ -128,6 +128,7 @@ class Table:
     rows: list[Row]
     lines: list[str]  # the raw lines of `rows`
     end: int  # 0-based index of the first line after the table: where a new row goes
+    list_none: str = "-"  # what the whole list most often writes for a missing link
 
     @property
     def template(self) -> str:
@@ -148,8 +149,12 @@ def table_of(text: str, parsed: ParsedList, slug: str) -> Table:
     lines = text.split("\n")
     in_table = [r for r in rows if start <= r.line - 1 < end]
     header = [lines[start][a:b].strip() for a, b in cell_spans(lines[start])]
-    return Table(slug, heading, header, in_table,
-                 [lines[r.line - 1].rstrip("\r") for r in in_table], end)
+    said = Counter(cell_text(lines[r.line - 1], r.columns[role]) for r in parsed.rows
+                   for role in ("paper", "code") if role in r.columns and getattr(r, f"{role}_url") is None)
+    said.pop("", None), said.pop(None, None)
+    return Table(slug, heading, header, in_table, [lines[r.line - 1].rstrip("\r") for r in in_table],
+                 end, said.most_common(1)[0][0] if said else "-")
+
 
 
 # -- the row -------------------------------------------------------------------------
@@ -216,10 +221,10 @@ class TableStyle:
         return words.most_common(1)[0][0] if words else default
 
     def no_link(self, position: int, role: str) -> str:
-        """The table's way of saying a row has no link of this role (null, Comming soon, -)."""
+        """The table's way of saying a row has no link of this role (null, Comming soon), else the list's."""
         said = Counter(cell for row, cell in zip(self.table.rows, self.column(position))
                        if getattr(row, f"{role}_url") is None and cell)
-        return said.most_common(1)[0][0] if said else "-"
+        return said.most_common(1)[0][0] if said else self.table.list_none
 
     def line(self, contents: list[str]) -> str:
         """A row with the template row's outer pipes and each cell's padding."""
