@@ -212,3 +212,11 @@ def test_labels_in_the_lists_style():
     assert list_label(WorkRecord("T", year=2023, doi="10.2139/ssrn.1"))[0] == "Preprint2023"
     label, warning = list_label(WorkRecord("T", venue="Journal of Nowhere", type="journal-article", year=2022))
     assert label == "Journal of Nowhere 2022" and "no list-style label" in warning
+
+
+def test_a_title_with_no_name_gets_the_lists_dash_and_its_usual_link_word(api, tmp_path):
+    result = run("add", "2305.13456", "-c", "vision", "--allow-duplicate", "--db", str(tmp_path / "n.db"))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ("|**-**|**Revisiting Pre-trained Remote Sensing Model Benchmarks: Resizing and "
+                             "Normalization Matters**|Arxiv2023|[Paper](https://arxiv.org/abs/2305.13456)|null|\n")
+    assert result.stderr.count("warning:") == 2  # listed in benchmark and survey: allowed, named
