@@ -12,9 +12,9 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import sqlite_utils
@@ -22,9 +22,9 @@ import sqlite_utils
 from . import citekeys, history
 from .awesome import CiteBlock, ParsedList, Row
 from .identifiers import normalize_arxiv_id, publication_doi, read_link
-from .records import Author, WorkRecord
+from .records import Author, Outcome, RowToResolve, WorkRecord
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 STATUSES = ("resolved", "unresolved", "ambiguous", "failed", "not-a-paper")
 # Statuses whose answer is final until the row changes or --refresh is given.
 SETTLED = ("resolved", "ambiguous", "not-a-paper")
@@ -57,19 +57,6 @@ FROM works w
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-@dataclass
-class Outcome:
-    """What resolution decided for one entry."""
-
-    entry_id: int
-    status: str
-    work: WorkRecord | None = None
-    method: str | None = None
-    score: float | None = None
-    note: str | None = None
-    candidates: list[dict] | None = None
 
 
 class LibraryError(Exception):
@@ -113,7 +100,8 @@ class Library:
             if version < SCHEMA_VERSION:
                 raise LibraryError("is an older or empty library; run `rsbib sync` first")
             return
-        steps = {0: self._create_schema, 1: self._add_corrections, 2: self._add_history}
+        steps = {0: self._create_schema, 1: self._add_corrections, 2: self._add_history,
+                 3: self._add_run_services}
         while version < SCHEMA_VERSION:
             with self.db.atomic():
                 steps[version]()
@@ -143,6 +131,26 @@ class Library:
         last_run = self.db.execute("SELECT max(id) FROM sync_runs").fetchone()[0]
         source = self.db.execute("SELECT source FROM sync_runs WHERE id = ?", [last_run]).fetchone()
         history.record(self.db, last_run, source[0] if source else None)
+
+    def _add_run_services(self) -> None:
+        """Schema 4: one row per run and service (address, requests, failures), for any number of services.
+
+        The figures of earlier runs move out of sync_runs' per-service columns
+        (each step tolerates a file that already has part of it).
+        """
+        if "run_services" not in self.db.table_names():
+            self.db["run_services"].create(
+                {"run_id": int, "service": str, "url": str, "requests": int, "failures": int},
+                pk=("run_id", "service"), foreign_keys=[("run_id", "sync_runs", "id")])
+        old = set(self.db["sync_runs"].columns_dict)
+        for service in ("arxiv", "crossref"):
+            if {f"{service}_url", f"requests_{service}"} <= old:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO run_services (run_id, service, url, requests) "
+                    f"SELECT id, ?, {service}_url, requests_{service} FROM sync_runs", [service])
+        for column in ("arxiv_url", "crossref_url", "requests_arxiv", "requests_crossref"):
+            if column in old:
+                self.db.execute(f"ALTER TABLE sync_runs DROP COLUMN {column}")
 
     def _create_schema(self) -> None:
         db = self.db
@@ -200,6 +208,12 @@ class Library:
     def finish_run(self, run_id: int, **details) -> None:
         with self.db.atomic():
             self.db["sync_runs"].update(run_id, {"finished_at": now(), **details})
+
+    def record_services(self, run_id: int, figures: Iterable[dict[str, Any]]) -> None:
+        """Per-service figures of a run: dicts of service, url, requests, failures."""
+        with self.db.atomic():
+            self.db["run_services"].upsert_all(({"run_id": run_id, **f} for f in figures),
+                                               pk=("run_id", "service"))
 
     def _store_responses(self, run_id: int, responses: Iterable[tuple]) -> None:
         """Keep raw API answers with their request, status and time."""
@@ -567,6 +581,16 @@ def entry_record(row: Row, key: str) -> dict:
         "link_doi": link.doi if link else None,
         "fingerprint": fingerprint,
     }
+
+
+def row_to_resolve(entry: dict[str, Any]) -> RowToResolve:
+    """An `entries` row (as entries_to_resolve gives it) as the resolver reads it."""
+    return RowToResolve(
+        id=entry["id"], title=entry["title"], venue_label=entry.get("venue_label"),
+        label_year=entry.get("label_year"), link_kind=entry.get("link_kind"),
+        has_paper_link=bool(entry.get("paper_url")), publication=entry.get("publication"),
+        arxiv_id=entry.get("link_arxiv_id"), doi=entry.get("link_doi"),
+        pinned=bool(entry.get("pinned")))
 
 
 def entry_base_key(entry: dict) -> str:

@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 
 from rsbib import citekeys
-from rsbib.library import Library, LibraryError, Outcome
+from rsbib.library import SCHEMA_VERSION, Library, LibraryError, Outcome
 from rsbib.records import Author, WorkRecord
 from tests.conftest import run
 
@@ -21,7 +21,7 @@ def test_schema_integrity_and_unique_identifiers(synced_db):
     conn = sqlite3.connect(synced_db)
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     unique = {r[1]: r[2] for r in conn.execute("PRAGMA index_list(works)")}
     for column in ("doi", "arxiv_id", "citekey"):
         assert unique[f"idx_works_{column}"] == 1
@@ -179,7 +179,7 @@ def test_an_older_library_is_upgraded_in_place(library_copy):
     conn.close()
     assert run("status", "--db", str(library_copy)).exit_code == 2  # read-only: asks for a sync
     library = Library(library_copy)  # what a sync does first
-    assert library.db.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert library.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert "corrections" in library.db.table_names() and "corrected" in library.db["works"].columns_dict
     assert library.db["entries"].count == 93  # nothing lost on the way
     library.close()
@@ -192,7 +192,7 @@ def test_a_schema_2_library_gets_history_and_listed_marks(library_copy):
     conn.commit()
     conn.close()
     library = Library(library_copy)
-    assert library.db.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert library.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert library.db.execute("SELECT count(*) FROM entries WHERE listed = 1").fetchone()[0] == 93
     [version] = library.db.query("SELECT run_id, row_count FROM list_versions")
     assert version == {"run_id": 1, "row_count": 93}  # the list it held is the first version
