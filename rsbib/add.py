@@ -58,16 +58,22 @@ def read_identifier(text: str) -> LinkInfo:
 
 
 def find_paper(link: LinkInfo, settings) -> WorkRecord:
-    """The paper behind an id, resolved exactly as a sync resolves a row linking to it."""
-    from .resolve import Resolver
-    from .sources.arxiv import ArxivSource
-    from .sources.crossref import CrossrefSource
+    """The paper behind an id, resolved exactly as a sync resolves a row linking to it.
 
-    url = f"https://arxiv.org/abs/{link.arxiv_id}" if link.arxiv_id else f"https://doi.org/{link.doi}"
-    entry = {"id": 0, "title": "", "paper_url": url, "link_kind": link.kind,
-             "link_arxiv_id": link.arxiv_id, "link_doi": None if link.arxiv_id else link.doi}
-    resolver = Resolver(ArxivSource(settings, None), CrossrefSource(settings, None))
-    outcome = next(o for batch in resolver.run([entry]) for o in batch)
+    The row has no title yet, so no source is asked for one: an id no source
+    holds leaves the paper unknown (LookupError) rather than searched by nothing.
+    """
+    from dataclasses import replace
+
+    from .records import RowToResolve
+    from .resolve import Resolver
+    from .sources import wiring
+
+    sources, plan = wiring.build(settings)
+    row = RowToResolve(id=0, title="", link_kind=link.kind, has_paper_link=True,
+                       arxiv_id=link.arxiv_id, doi=None if link.arxiv_id else link.doi)
+    resolver = Resolver(sources, replace(plan, title_search=()))
+    outcome = next(o for batch in resolver.run([row]) for o in batch)
     if outcome.status != "resolved" or outcome.work is None:
         raise LookupError(f"{outcome.status}: {outcome.note or 'no service holds it'}")
     return outcome.work

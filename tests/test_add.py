@@ -220,3 +220,10 @@ def test_a_title_with_no_name_gets_the_lists_dash_and_its_usual_link_word(api, t
     assert result.stdout == ("|**-**|**Revisiting Pre-trained Remote Sensing Model Benchmarks: Resizing and "
                              "Normalization Matters**|Arxiv2023|[Paper](https://arxiv.org/abs/2305.13456)|null|\n")
     assert result.stderr.count("warning:") == 2  # listed in benchmark and survey: allowed, named
+
+
+def test_a_doi_no_source_holds_is_asked_once_and_not_searched_by_an_empty_title(api, tmp_path):
+    result = run("add", "10.9999/nothing", "-c", "vision", "--db", str(tmp_path / "n.db"))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "not added: unresolved: Crossref has no record of 10.9999/nothing" in result.stderr
+    assert api.counts()["crossref"] == 1 and api.counts()["arxiv"] == 0
