@@ -226,4 +226,5 @@ def test_a_doi_no_source_holds_is_asked_once_and_not_searched_by_an_empty_title(
     result = run("add", "10.9999/nothing", "-c", "vision", "--db", str(tmp_path / "n.db"))
     assert result.exit_code == 1 and result.stdout == ""
     assert "not added: unresolved: Crossref has no record of 10.9999/nothing" in result.stderr
-    assert api.counts()["crossref"] == 1 and api.counts()["arxiv"] == 0
+    # The DOI looked up (in a batch, then alone to tell a 404 from a bad day); no search at all.
+    assert api.counts()["crossref"] == 2 and api.counts()["arxiv"] == 0
