@@ -262,7 +262,7 @@ def build_row(table: Table, work: WorkRecord, abbreviation: str | None = None,
               code_url: str | None = None) -> NewRow:
     """The row for `work` in `table`'s columns, order and style; unknown columns left empty."""
     style = TableStyle(table)
-    abbreviation = abbreviation or abbreviation_of(work.title)
+    abbreviation_given, abbreviation = abbreviation, abbreviation or abbreviation_of(work.title)
     label, warning = list_label(work)
     warnings = [warning] if warning else []
     if work.doi:
@@ -291,6 +291,10 @@ def build_row(table: Table, work: WorkRecord, abbreviation: str | None = None,
         else:
             contents.append("")
             warnings.append(f"column {name!r} left empty: rsbib cannot fill it; write it by hand")
+    roles = {_header_role(name) for name in table.header}
+    for option, given, role in (("--abbr", abbreviation_given, "abbreviation"), ("--code", code_url, "code")):
+        if given and role not in roles:
+            warnings.append(f"{option} ignored: table {table.slug} has no {role} column")
     return NewRow(style.line(contents), warnings)
 
 

@@ -146,6 +146,7 @@ def test_tables_of_the_family_each_in_their_own_columns(api, tmp_path):
     # The agents' table has no row without code: the list's usual word for none.
     assert agents.stdout == f"|**{REMOTECLIP_TITLE}**|TGRS2024|[Paper](https://doi.org/{REMOTECLIP_DOI})|null|\n"
     assert f"{FAMILY}:24" in agents.stderr
+    assert "--abbr ignored: table agent has no abbreviation column" in agents.stderr
 
 
 def test_a_preprint_gets_the_arxiv_label_and_link(api, tmp_path):
