@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import sys
@@ -443,12 +444,7 @@ def check(source, db_path, fmt, fix, output, in_place, only, fail_on) -> None:
         fail(f"{'-o' if output else '--in-place'} writes a fixed list: give --fix too")
     if fix and not (output or in_place):
         fail("--fix needs -o FILE or --in-place")
-    if in_place and not source:
-        fail("--in-place needs --source: the embedded list cannot be changed")
-    if in_place and output:
-        fail("give -o FILE or --in-place, not both")
-    if output and source and os.path.abspath(output) == os.path.abspath(source):
-        fail("-o names the source file; use --in-place to overwrite it")
+    _check_list_target(source, in_place, output)
     if only and "any" not in fail_on and set(fail_on) - set(only):
         fail(f"--fail-on {sorted(set(fail_on) - set(only))[0]} can never fail: --only leaves it out")
     try:
@@ -478,6 +474,110 @@ def check(source, db_path, fmt, fix, output, in_place, only, fail_on) -> None:
     if failed:
         click.echo(f"rsbib check: {len(failed)} findings of kinds named by --fail-on", err=True)
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("id_or_url", metavar="ID_OR_URL")
+@click.option("--category", "-c", metavar="NAME",
+              help="The table: slug, unique prefix or heading (needed when the list has several).")
+@click.option("--abbr", metavar="TEXT", help="The abbreviation (default: the title's \"Name:\" prefix, else -).")
+@click.option("--code", "code_url", metavar="URL", help="The code link (default: the table's word for none).")
+@click.option("--source", metavar="PATH|URL", help="The list (default: the embedded one).")
+@click.option("--in-place", is_flag=True, help="Insert the row into the --source file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the list with the row inserted to FILE.")
+@click.option("--allow-duplicate", is_flag=True,
+              help="Add a paper the list already cites, to another table, on purpose.")
+@db_option
+def add(id_or_url, category, abbr, code_url, source, in_place, output, allow_duplicate,
+        db_path) -> None:
+    """Add a paper to the list: one row at the end of a table, in that table's style.
+
+    ID_OR_URL is an arXiv id, a DOI, or an arXiv, doi.org or publisher link
+    that carries one. The paper is resolved as a sync resolves a row (its
+    version of record when there is one). Exit code 1 when the list already
+    cites it (each row is named: by DOI, arXiv id or title, and by the papers
+    the library at --db, if there is one, found for the rows) or no service
+    knows it.
+
+    \b
+      rsbib add 2306.11029 --category vision-language            # print the row
+      rsbib add 10.1109/TGRS.2024.3390838 -c vision-language --source README.md --in-place
+      rsbib add https://arxiv.org/abs/2312.10115 -c benchmark --allow-duplicate
+    """
+    from . import add as adding
+    from .awesome import load_source, parse
+    from .export import CategoryError, pick_tables
+    from .settings import Settings
+
+    _check_list_target(source, in_place, output)
+    if code_url is not None and not re.match(r"^https?://\S+$", code_url):
+        fail(f"--code {code_url!r} is not an http(s) URL")
+    try:
+        link = adding.read_identifier(id_or_url)
+        text, name = load_source(source)
+        settings = Settings.from_env()
+    except (adding.AddError, SourceError, ValueError) as exc:
+        fail(str(exc))
+    parsed = parse(text, name)
+    tables = [{"slug": c.slug, "heading": c.heading} for c in parsed.categories]
+    try:
+        slug = pick_tables(tables, (category,))[0] if category is not None else None
+    except CategoryError as exc:
+        fail(str(exc))
+    try:
+        work = adding.find_paper(link, settings)
+    except LookupError as exc:
+        click.echo(f"rsbib: {id_or_url}: not added: {exc}", err=True)
+        sys.exit(1)
+    synced = {}
+    if os.path.isfile(db_path):
+        with opened(db_path, readonly=True) as library:
+            synced = adding.synced_works(library, parsed)
+    listed = adding.already_listed(parsed, work, synced)
+    refused = [x for x in listed if not allow_duplicate or x.row.category == slug]
+    for x in listed:
+        click.echo(f"{'rsbib' if x in refused else 'warning'}: {name}:{x.row.line}: table "
+                   f"{x.row.category} already cites this paper ({x.why}): "
+                   f"{x.row.abbreviation or x.row.title[:60]}", err=True)
+    if refused:
+        click.echo("rsbib: not added" + ("" if allow_duplicate else
+                   "; --allow-duplicate adds it to another table on purpose"), err=True)
+        sys.exit(1)
+    if slug is None:
+        if len(tables) != 1:
+            fail("name the table with --category: " + ", ".join(t["slug"] for t in tables))
+        slug = tables[0]["slug"]
+    try:
+        table = adding.table_of(text, parsed, slug)
+    except adding.AddError as exc:
+        fail(str(exc))
+    row = adding.build_row(table, work, abbr, code_url)
+    for warning in row.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    try:
+        new_text, line = adding.insert(text, parsed, table, row)
+    except adding.AddError as exc:
+        fail(str(exc))
+    click.echo(row.line)
+    target = source if in_place else output
+    if target:
+        _write_atomically(target, new_text)
+    where = f"{target}:{line}" if target else f"would go to {name}:{line}"
+    click.echo(f"{'added at ' if target else ''}{where}, the end of table {slug} ({table.heading})",
+               err=True)
+
+
+def _check_list_target(source: str | None, in_place: bool, output: str | None) -> None:
+    """Where a changed list goes: --in-place (the --source file) or -o FILE, never both; else exit 2."""
+    if in_place and not source:
+        fail("--in-place needs --source: the embedded list cannot be changed")
+    if in_place and re.match(r"^https?://", source, re.IGNORECASE):
+        fail("--in-place needs a file; the list was read from a URL (use -o FILE)")
+    if in_place and output:
+        fail("give -o FILE or --in-place, not both")
+    if output and source and os.path.abspath(output) == os.path.abspath(source):
+        fail("-o names the source file; use --in-place to overwrite it")
 
 
 def _print_findings(findings, parsed) -> None:

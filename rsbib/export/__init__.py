@@ -81,7 +81,11 @@ class Item:
 
 def match_categories(library: Library, names: tuple[str, ...]) -> list[str]:
     """Slugs for names given as slug, unique prefix or heading, case-insensitively."""
-    tables = list(library.db["categories"].rows_where(order_by="position"))
+    return pick_tables(list(library.db["categories"].rows_where(order_by="position")), names)
+
+
+def pick_tables(tables: list[dict], names: tuple[str, ...]) -> list[str]:
+    """Slugs of `tables` (dicts with slug and heading) for names given as slug, unique prefix or heading."""
     valid = ", ".join(t["slug"] for t in tables)
     chosen = []
     for name in names:
