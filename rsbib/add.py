@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 from . import venues
 from .awesome import ParsedList, Row, _header_role, cell_spans, parse
 from .identifiers import LinkInfo, clean, normalize_arxiv_id, normalize_doi, read_link
-from .library import row_keys
+from .store.entries import row_keys
 from .listfix import cell_text, insert_line
 from .matching import TITLE_ALONE, title_score
 from .records import WorkRecord

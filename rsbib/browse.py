@@ -39,7 +39,7 @@ def being_written(db_path: str | Path) -> bool:
 
 def check_library(db_path: str | Path) -> None:
     """Refuse what is not a current rsbib library, reading it without any chance of a write."""
-    from .library import SCHEMA_VERSION
+    from .store.schema import SCHEMA_VERSION
 
     path = Path(db_path)
     if not path.is_file():

@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass
 from . import venues
 from .awesome import ParsedList
 from .identifiers import read_link
-from .library import Library, row_keys
+from .library import Library
+from .store.entries import row_keys
 from .listfix import Edit, apply, cell_text
 
 KINDS = ("stale-venue", "title", "preprint-link", "duplicate", "unresolved", "no-code")

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from . import __version__, history
 from .awesome import ParsedList, Problem, parse
-from .library import Library, row_to_resolve
+from .library import Library
+from .store.entries import row_to_resolve
 from .resolve import Resolver
 from .settings import Settings
 from .sources import wiring

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from ..corrections import pinned_fields
-from ..library import WORK_COLUMNS, Library, entry_base_key
+from ..library import Library
+from ..store.keys import entry_base_key
+from ..store.schema import WORK_COLUMNS
 from ..records import Author
 
 
