@@ -72,10 +72,10 @@ def store(library: Library, entry: dict, changes: list[tuple[str, str | None]]
     binding = any(f in BINDINGS or f == NOT_A_PAPER for f in fields)
     db = library.db
     with db.atomic():
-        before = {r["field"]: r["value"] for r in db["corrections"].rows_where(
+        before = {r["field"]: r["value"] for r in db.table("corrections").rows_where(
             "row_key = ?", [entry["row_key"]])}
         for field, value in wanted:
-            if field == "citekey":
+            if field == "citekey" and value:
                 _check_key_free(library, entry, value)
         dropped = [f for f in before if binding and (f in BINDINGS or f == NOT_A_PAPER)
                    and f not in fields]
@@ -85,7 +85,7 @@ def store(library: Library, entry: dict, changes: list[tuple[str, str | None]]
             db.execute("DELETE FROM corrections WHERE row_key = ? AND field = ?",
                        [entry["row_key"], field])
         for field, value in wanted:
-            db["corrections"].insert({
+            db.table("corrections").insert({
                 "row_key": entry["row_key"], "line": entry["line"], "title": entry["title"],
                 "category": entry["category"], "paper_url": entry["paper_url"],
                 "abbreviation": entry["abbreviation"], "field": field, "value": value,
@@ -106,14 +106,14 @@ def _check_key_free(library: Library, entry: dict, key: str) -> None:
 
 def pinned_fields(library: Library, row_key: str) -> dict[str, str]:
     """The fields of a row's paper set by hand (work fields and its DOI), as stored."""
-    return {r["field"]: r["value"] for r in library.db["corrections"].rows_where(
+    return {r["field"]: r["value"] for r in library.db.table("corrections").rows_where(
         "row_key = ? ORDER BY id", [row_key]) if r["field"] in WORK_FIELDS or r["field"] == "doi"}
 
 
 def clear(library: Library, entry: dict) -> int:
     """Drop every correction of a row; the next sync decides it afresh."""
     with library.db.atomic():
-        count = library.db["corrections"].count_where("row_key = ?", [entry["row_key"]])
+        count = library.db.table("corrections").count_where("row_key = ?", [entry["row_key"]])
         library.db.execute("DELETE FROM corrections WHERE row_key = ?", [entry["row_key"]])
         library.db.execute("UPDATE entries SET resolved_run = NULL, status = 'unresolved', "
                            "work_id = NULL, note = 'corrections cleared' WHERE id = ?", [entry["id"]])

@@ -12,6 +12,7 @@ corrections applied (corrected). `Library` puts them together.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote
@@ -82,7 +83,7 @@ class Library(Outcomes):
         listed_in = {r[0] for r in self.db.execute("SELECT DISTINCT category FROM entries "
                                                    "WHERE listed = 1")}
         kept_only = {r[0] for r in self.db.execute("SELECT DISTINCT category FROM entries")} - listed_in
-        for cat in self.db["categories"].rows_where(order_by="position"):
+        for cat in self.db.table("categories").rows_where(order_by="position"):
             if cat["slug"] not in kept_only:
                 counts[cat["slug"]] = {s: 0 for s in STATUSES}
         for slug, status, n in self.db.execute(
@@ -91,12 +92,12 @@ class Library(Outcomes):
                 "GROUP BY category, shown"):
             counts.setdefault(slug, {s: 0 for s in STATUSES})[status] = n
         totals = {s: sum(c[s] for c in counts.values()) for s in STATUSES}
-        works = self.db["works"].count
+        works = self.db.table("works").count
         return {
             "rows": sum(totals.values()),
             "works": works,
             "totals": totals,
-            "unlisted": self.db["entries"].count_where("listed = 0"),
+            "unlisted": self.db.table("entries").count_where("listed = 0"),
             "categories": {slug: {"rows": sum(c.values()), **c} for slug, c in counts.items()},
         }
 
@@ -119,10 +120,9 @@ class Library(Outcomes):
             self.refresh_papers()
         if not self.readonly and self.db.journal_mode == "wal":
             self.checkpoint()
-            try:
+            # A reader (Datasette) may hold it open: then it stays WAL until the next close.
+            with contextlib.suppress(sqlite3.OperationalError):
                 self.db.execute("PRAGMA journal_mode = DELETE")
-            except sqlite3.OperationalError:
-                pass  # a reader (Datasette) holds it open: it stays WAL until the next close
         self.db.close()
 
 

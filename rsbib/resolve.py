@@ -26,8 +26,14 @@ from dataclasses import dataclass, field
 
 from . import venues
 from .matching import (
-    Verdict, decide, normalize_title, preprint_query, published_query, published_search_text,
-    row_query, title_score,
+    Verdict,
+    decide,
+    normalize_title,
+    preprint_query,
+    published_query,
+    published_search_text,
+    row_query,
+    title_score,
 )
 from .records import Outcome, RowToResolve, WorkRecord
 from .sources.base import NotFound, Source, SourceFailure

@@ -10,7 +10,8 @@ import os
 import re
 import sqlite3
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from typing import NoReturn
 
 import click
 
@@ -22,7 +23,7 @@ db_option = click.option(
     help="The library file.")
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """A usage or input error: one line on stderr, exit 2."""
     click.echo(f"rsbib: {message}", err=True)
     sys.exit(2)
@@ -71,10 +72,8 @@ class Commands(click.Group):
             quiet_exit_on_closed_pipe()  # `rsbib export | head`: the reader has all it wanted
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else "cannot write the output: "
-            try:
+            with suppress(OSError):
                 click.echo(f"rsbib: {where}{reason(exc)}", err=True)
-            except OSError:
-                pass
             sys.exit(2)
 
 
@@ -108,7 +107,7 @@ def check_list_target(source: str | None, in_place: bool, output: str | None) ->
     """Where a changed list goes: --in-place (the --source file) or -o FILE, never both; else exit 2."""
     if in_place and not source:
         fail("--in-place needs --source: the embedded list cannot be changed")
-    if in_place and re.match(r"^https?://", source, re.IGNORECASE):
+    if in_place and source and re.match(r"^https?://", source, re.IGNORECASE):
         fail("--in-place needs a file; the list was read from a URL (use -o FILE)")
     if in_place and output:
         fail("give -o FILE or --in-place, not both")

@@ -103,7 +103,8 @@ def search(query, db_path, field, fmt) -> None:
 
     Exit code 1 when nothing matches.
     """
-    from ..search import QueryError, parse_query, results, search as find
+    from ..search import QueryError, parse_query, results
+    from ..search import search as find
 
     try:
         terms = parse_query(" ".join(query), field)

@@ -43,7 +43,8 @@ def check(source, db_path, fmt, fix, output, in_place, only, fail_on) -> None:
       rsbib check --source README.md --fix --in-place --only stale-venue
     """
     from ..awesome import load_source, parse
-    from ..check import check as find, failing, fixed_text, not_in_library
+    from ..check import check as find
+    from ..check import failing, fixed_text, not_in_library
 
     if (output or in_place) and not fix:
         fail(f"{'-o' if output else '--in-place'} writes a fixed list: give --fix too")
@@ -214,7 +215,7 @@ def changes(db_path, since, fmt) -> None:
         if old is None:
             click.echo("note: no earlier list recorded; every row counts as added", err=True)
         found = report.compare_with_library(library.db, old, new)
-        headings = {r["slug"]: r["heading"] for r in library.db["categories"].rows}
+        headings = {r["slug"]: r["heading"] for r in library.db.table("categories").rows}
     if fmt == "json":
         click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
     else:

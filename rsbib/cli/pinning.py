@@ -79,7 +79,7 @@ def _report_pinned(entry: dict, stored: list, replaced: list) -> None:
 
 def _find_row(library, row: str) -> dict:
     if row.isdigit():
-        found = list(library.db["entries"].rows_where("line = ?", [int(row)],
+        found = list(library.db.table("entries").rows_where("line = ?", [int(row)],
                                                       order_by="listed DESC"))
     else:
         found = list(library.db.query(

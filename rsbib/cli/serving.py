@@ -18,7 +18,8 @@ def serve(db_path, port, host, open_browser) -> None:
     The file is served read-only (immutable) and never changed; while a sync
     is writing to it, it is served read-write so new rows show up.
     """
-    from ..browse import ServeError, serve as run_server
+    from ..browse import ServeError
+    from ..browse import serve as run_server
 
     def announce(url: str, mode: str) -> None:
         click.echo(f"Serving {db_path} ({mode}) on {url} (Ctrl+C stops)", err=True)

@@ -37,8 +37,8 @@ def sync(source, db_path, offline, refresh, prune, allow_shrink, wait) -> None:
     from ..awesome import load_source, parse
     from ..listcheck import NotAList, refuse_unusable
     from ..settings import Settings
-    from ..sync import ShrinkRefused, Stop
     from ..sources.arxiv import quiet_log_handler
+    from ..sync import ShrinkRefused, Stop
     from ..sync import sync as run_sync
     from ..synclock import SyncLockError, sync_lock
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field, fields
 
 from ..corrections import pinned_fields
 from ..library import Library
+from ..records import Author
 from ..store.keys import entry_base_key
 from ..store.schema import WORK_COLUMNS
-from ..records import Author
 
 
 class CategoryError(ValueError):
@@ -80,10 +80,17 @@ class Item:
         if isinstance(self.entry, dict):
             self.entry = ListRow.from_row(self.entry)
 
+    @property
+    def paper(self) -> Work:
+        """The work of an item of kind `work` (an item of another kind has none)."""
+        if self.work is None:
+            raise ValueError(f"{self.key}: a {self.kind} item has no work")
+        return self.work
+
 
 def match_categories(library: Library, names: tuple[str, ...]) -> list[str]:
     """Slugs for names given as slug, unique prefix or heading, case-insensitively."""
-    return pick_tables(list(library.db["categories"].rows_where(order_by="position")), names)
+    return pick_tables(list(library.db.table("categories").rows_where(order_by="position")), names)
 
 
 def pick_tables(tables: list[dict], names: tuple[str, ...]) -> list[str]:
@@ -124,7 +131,8 @@ def collect(library: Library, categories: list[str] | None = None,
                 continue
             seen.add(("work", entry["work_id"]))
             work = _work(library, entry["work_id"])
-            items.append(Item(work["citekey"], "work", work, entry, _authors(library, work["id"])))
+            items.append(Item(work["citekey"], "work", Work.from_row(work), ListRow.from_row(entry),
+                              _authors(library, work["id"])))
         elif not resolved_only and ("row", entry["row_key"]) not in seen:
             seen.add(("row", entry["row_key"]))
             kind = "project" if entry["status"] == "not-a-paper" else "unverified"
@@ -133,10 +141,11 @@ def collect(library: Library, categories: list[str] | None = None,
             provisional = not (pinned.get("citekey") or entry["citekey"])
             if pinned:
                 work = completed_by_hand(entry, pinned)
-                items.append(Item(key, "work", work, entry, _parse_authors(work["authors"]),
+                items.append(Item(key, "work", Work.from_row(work), ListRow.from_row(entry),
+                                  _parse_authors(work["authors"]),
                                   provisional=provisional))
             else:
-                items.append(Item(key, kind, None, entry, provisional=provisional))
+                items.append(Item(key, kind, None, ListRow.from_row(entry), provisional=provisional))
     return items
 
 
@@ -154,8 +163,8 @@ def completed_by_hand(entry: dict, pinned: dict[str, str]) -> dict:
     work: dict = dict.fromkeys(WORK_COLUMNS)
     work.update({"title": entry["title"], "year": entry["label_year"], "type": "misc",
                  "citekey": entry["citekey"]})
-    for field, value in pinned.items():
-        work[field] = int(value) if field in ("year", "month") else value
+    for name, value in pinned.items():
+        work[name] = int(value) if name in ("year", "month") else value
     return work
 
 

@@ -101,7 +101,7 @@ def protect_title(title: str, ascii_only: bool = True) -> str:
         after_colon = n == 0 or words[n - 1].endswith((":", ".", "?", "!", "-", "\u2013", "\u2014"))
         parts = re.split(r"([-/])", word)
 
-        def keep(part: str) -> bool:
+        def keep(part: str, after_colon: bool = after_colon) -> bool:
             core = _core(part)
             return bool(core) and core[0].isalpha() and (
                 _needs_protection(core) or core in nouns
@@ -117,7 +117,9 @@ def protect_title(title: str, ascii_only: bool = True) -> str:
 
 def _brace(part: str, ascii_only: bool) -> str:
     """Brace the letters of one part of a protected word, leaving punctuation outside."""
-    lead, core, trail = re.match(r"^(\W*)(.*?)(\W*)$", part).groups()
+    split = re.match(r"^(\W*)(.*?)(\W*)$", part)
+    assert split is not None  # every text matches: each group may be empty
+    lead, core, trail = split.groups()
     if core and core[0].isalpha() and (_needs_protection(core) or core[0].isupper()):
         return escape(lead, ascii_only) + "{" + escape(core, ascii_only) + "}" + escape(trail, ascii_only)
     return escape(part, ascii_only)

@@ -39,7 +39,7 @@ def reattach(db: sqlite_utils.Database) -> None:
             taken = db.execute("SELECT 1 FROM corrections WHERE row_key = ? AND field = ?",
                                [found[0]["row_key"], c["field"]]).fetchone()
             if not taken:
-                db["corrections"].update(c["id"], {"row_key": found[0]["row_key"],
+                db.table("corrections").update(c["id"], {"row_key": found[0]["row_key"],
                                                    "line": found[0]["line"],
                                                    "title": found[0]["title"]})
             break
@@ -75,7 +75,7 @@ def apply_all(db: sqlite_utils.Database) -> None:
         updates = {field: int(value) if field in ("year", "month") else value}
         if field == "citekey":
             updates["key_source"] = "user"
-        db["works"].update(work_id, updates)
+        db.table("works").update(work_id, updates)
     db.execute("UPDATE works SET corrected = NULL WHERE corrected IS NOT NULL")
     for work_id, fields in corrected.items():
-        db["works"].update(work_id, {"corrected": json.dumps(sorted(fields))})
+        db.table("works").update(work_id, {"corrected": json.dumps(sorted(fields))})

@@ -37,40 +37,40 @@ class ListStorage(Store):
         counts = {"unlisted": 0, "pruned": 0}
         with self.db.atomic():
             for cat in parsed.categories:
-                self.db["categories"].upsert(
+                self.db.table("categories").upsert(
                     {"slug": cat.slug, "heading": cat.heading, "position": cat.position}, pk="slug")
-            existing = {r["row_key"]: r for r in self.db["entries"].rows}
+            existing = {r["row_key"]: r for r in self.db.table("entries").rows}
             seen = set()
             for row, key in zip(parsed.rows, row_keys(parsed.rows)):
                 seen.add(key)
                 record = {**entry_record(row, key), "listed": 1, "unlisted_run": None}
                 old = existing.get(key)
                 if old is None:
-                    self.db["entries"].insert({**record, "status": "unresolved"})
+                    self.db.table("entries").insert({**record, "status": "unresolved"})
                 elif old["fingerprint"] != record["fingerprint"]:
-                    self.db["entries"].update(old["id"], {
+                    self.db.table("entries").update(old["id"], {
                         **record, "status": "unresolved", "work_id": None, "method": None,
                         "score": None, "note": "row changed in the list", "candidates": None,
                         "resolved_run": None})
                 elif any(old[k] != v for k, v in record.items()):
-                    self.db["entries"].update(old["id"], record)  # moved, listed again, new code link
+                    self.db.table("entries").update(old["id"], record)  # moved, listed again, new code link
             for key, old in existing.items():
                 if key in seen:
                     continue
                 if prune:
-                    self.db["entries"].delete(old["id"])
+                    self.db.table("entries").delete(old["id"])
                     counts["pruned"] += 1
                 elif old["listed"]:
-                    self.db["entries"].update(old["id"], {"listed": 0, "unlisted_run": run_id})
+                    self.db.table("entries").update(old["id"], {"listed": 0, "unlisted_run": run_id})
                     counts["unlisted"] += 1
             used = {c.slug for c in parsed.categories}
-            for slug in [r["slug"] for r in self.db["categories"].rows]:
-                if slug not in used and not self.db["entries"].count_where("category = ?", [slug]):
-                    self.db["categories"].delete(slug)
+            for slug in [r["slug"] for r in self.db.table("categories").rows]:
+                if slug not in used and not self.db.table("entries").count_where("category = ?", [slug]):
+                    self.db.table("categories").delete(slug)
             corrected.reattach(self.db)
-            self.db["cite_blocks"].delete_where()
+            self.db.table("cite_blocks").delete_where()
             for block in parsed.cite_blocks:
-                self.db["cite_blocks"].insert({
+                self.db.table("cite_blocks").insert({
                     "key": block.key, "entry_type": block.entry_type,
                     "fields": json.dumps(block.fields, ensure_ascii=False),
                     "line": block.line, "raw": block.raw}, replace=True)
@@ -91,18 +91,18 @@ class ListStorage(Store):
         """
         pins = corrected.bindings(self.db)
         marks = ",".join("?" * len(SETTLED))
-        pending = {e["id"]: e for e in self.db["entries"].rows_where(
+        pending = {e["id"]: e for e in self.db.table("entries").rows_where(
             "listed = 1" if refresh else f"listed = 1 and status not in ({marks}) "
             "and not (status = 'unresolved' and resolved_run is not null)",
             None if refresh else SETTLED, order_by="id")}
-        for entry in self.db["entries"].rows_where("listed = 1", order_by="id") if pins else ():
+        for entry in self.db.table("entries").rows_where("listed = 1", order_by="id") if pins else ():
             pin = pins.get(entry["row_key"])
             if not pin:
                 continue
             if corrected.NOT_A_PAPER in pin:
                 pending.pop(entry["id"], None)
                 continue
-            work = self.db["works"].get(entry["work_id"]) if entry["work_id"] else {}
+            work = self.db.table("works").get(entry["work_id"]) if entry["work_id"] else {}
             if refresh or any(work.get(f) != v for f, v in pin.items()):
                 pending[entry["id"]] = {**entry, "link_doi": pin.get("doi"),
                                         "link_arxiv_id": pin.get("arxiv_id"), "pinned": True}
@@ -111,7 +111,7 @@ class ListStorage(Store):
     def mark_not_looked_up(self, entry_ids: list[int], note: str) -> None:
         with self.db.atomic():
             for entry_id in entry_ids:
-                self.db["entries"].update(entry_id, {"note": note})
+                self.db.table("entries").update(entry_id, {"note": note})
 
     def needs_attention(self, also: Iterable[int] = ()) -> list[dict]:
         """Rows a person should look at: failed, ambiguous, and `also` (ids), in list order."""
@@ -124,7 +124,7 @@ class ListStorage(Store):
 
     def cite_blocks(self) -> list[CiteBlock]:
         return [CiteBlock(r["key"], r["entry_type"], json.loads(r["fields"]), r["line"], r["raw"])
-                for r in self.db["cite_blocks"].rows]
+                for r in self.db.table("cite_blocks").rows]
 
     def mark_pending(self) -> None:
         """Rows no service has been asked about are `pending` (older libraries said `unresolved`)."""

@@ -27,10 +27,10 @@ class Keys(Works, ListStorage):
         """
         self._pin_cite_block_keys()
         taken = self.taken_keys()
-        for work in self.db["works"].rows_where("citekey IS NULL", order_by="id"):
+        for work in self.db.table("works").rows_where("citekey IS NULL", order_by="id"):
             inherited = self._entry_key_for(work["id"]) if inherit else None
             key = taken.claim(inherited or self._base_key(work))
-            self.db["works"].update(work["id"], {
+            self.db.table("works").update(work["id"], {
                 "citekey": key, "key_source": "entry" if inherited else "generated"})
 
     def key_unresolved_rows(self) -> None:
@@ -41,15 +41,15 @@ class Keys(Works, ListStorage):
         """
         with self.db.atomic():
             taken = self.taken_keys()
-            for entry in self.db["entries"].rows_where(
+            for entry in self.db.table("entries").rows_where(
                     "work_id IS NULL AND citekey IS NULL AND (status IN ('ambiguous', 'not-a-paper') "
                     "OR (status = 'unresolved' AND resolved_run IS NOT NULL))", order_by="id"):
                 key = taken.claim(entry_base_key(entry))
-                self.db["entries"].update(entry["id"], {"citekey": key})
+                self.db.table("entries").update(entry["id"], {"citekey": key})
 
     def _entry_key_for(self, work_id: int) -> str | None:
         """A key given earlier to an unresolved row that now resolved to this work."""
-        for entry in self.db["entries"].rows_where("work_id = ? AND citekey IS NOT NULL",
+        for entry in self.db.table("entries").rows_where("work_id = ? AND citekey IS NOT NULL",
                                                    [work_id], order_by="id"):
             clash = self.db.execute("SELECT 1 FROM works WHERE citekey = ? COLLATE NOCASE",
                                     [entry["citekey"]]).fetchone()
@@ -70,12 +70,12 @@ class Keys(Works, ListStorage):
             work = self.work_for_cite_block(block)
             if work is None:
                 continue
-            self.db["cite_blocks"].update(block.key, {"work_id": work["id"]})
+            self.db.table("cite_blocks").update(block.key, {"work_id": work["id"]})
             if work.get("key_source") == "user" or work.get("citekey") == block.key:
                 continue
             self.db.execute("UPDATE works SET citekey = NULL, key_source = NULL "
                             "WHERE citekey = ? COLLATE NOCASE", [block.key])
-            self.db["works"].update(work["id"], {"citekey": block.key, "key_source": "cite-block"})
+            self.db.table("works").update(work["id"], {"citekey": block.key, "key_source": "cite-block"})
 
     def work_for_cite_block(self, block: CiteBlock) -> dict | None:
         arxiv_id = normalize_arxiv_id(block.fields.get("eprint", ""))

@@ -30,7 +30,7 @@ class Outcomes(Keys, Runs):
                     kept.append(outcome.entry_id)
                     continue
                 work_id = self.upsert_work(outcome.work, run_id) if outcome.work else None
-                self.db["entries"].update(outcome.entry_id, {
+                self.db.table("entries").update(outcome.entry_id, {
                     "status": outcome.status, "work_id": work_id, "method": outcome.method,
                     "score": outcome.score, "note": outcome.note,
                     "candidates": json.dumps(outcome.candidates, ensure_ascii=False)
@@ -42,14 +42,14 @@ class Outcomes(Keys, Runs):
 
     def _keep_settled(self, outcome: Outcome) -> bool:
         """A failed look-up of a settled row (a --refresh) keeps its answer and notes the failure."""
-        old = self.db["entries"].get(outcome.entry_id)
+        old = self.db.table("entries").get(outcome.entry_id)
         settled = old["status"] in SETTLED or (
             old["status"] == "unresolved" and old["resolved_run"] is not None)
         if not settled or (old["status"] == "resolved" and old["work_id"] is None):
             return False
         before = (old["note"] or "").split(FAILED_AGAIN)[0].rstrip("; ")
         note = f"{before}; {FAILED_AGAIN}{outcome.note}" if before else f"{FAILED_AGAIN}{outcome.note}"
-        self.db["entries"].update(outcome.entry_id, {"note": note})
+        self.db.table("entries").update(outcome.entry_id, {"note": note})
         return True
 
     def apply_corrections(self) -> None:

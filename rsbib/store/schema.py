@@ -103,7 +103,7 @@ def migrate(db: sqlite_utils.Database, readonly: bool) -> None:
 
 
 def create_schema(db: sqlite_utils.Database) -> None:
-    db["sync_runs"].create({
+    db.table("sync_runs").create({
         "id": int, "started_at": str, "finished_at": str, "source": str,
         "source_sha256": str, "rsbib_version": str, "arxiv_url": str,
         "crossref_url": str, "offline": int, "refresh": int, "rows": int,
@@ -111,48 +111,48 @@ def create_schema(db: sqlite_utils.Database) -> None:
         "not_a_paper": int, "requests_arxiv": int, "requests_crossref": int,
         "exit_code": int,
     }, pk="id")
-    db["categories"].create({"slug": str, "heading": str, "position": int}, pk="slug")
-    db["works"].create({k: v for k, v in WORK_COLUMNS.items() if k != "corrected"},
+    db.table("categories").create({"slug": str, "heading": str, "position": int}, pk="slug")
+    db.table("works").create({k: v for k, v in WORK_COLUMNS.items() if k != "corrected"},
                        pk="id", not_null={"title"},
                        foreign_keys=[("created_run", "sync_runs", "id"),
                                      ("updated_run", "sync_runs", "id")])
     for column in ("doi", "arxiv_id", "citekey"):
-        db["works"].create_index([column], unique=True)
-    db["authors"].create({"id": int, "name": str, "family": str, "given": str},
+        db.table("works").create_index([column], unique=True)
+    db.table("authors").create({"id": int, "name": str, "family": str, "given": str},
                          pk="id", not_null={"name"})
-    db["authors"].create_index(["name"], unique=True)
-    db["work_authors"].create(
+    db.table("authors").create_index(["name"], unique=True)
+    db.table("work_authors").create(
         {"work_id": int, "position": int, "author_id": int},
         pk=("work_id", "position"),
         foreign_keys=[("work_id", "works", "id"), ("author_id", "authors", "id")])
-    db["work_authors"].create_index(["author_id"])
-    db["entries"].create(ENTRY_COLUMNS, pk="id", not_null={"row_key", "category", "title"},
+    db.table("work_authors").create_index(["author_id"])
+    db.table("entries").create(ENTRY_COLUMNS, pk="id", not_null={"row_key", "category", "title"},
                          foreign_keys=[("category", "categories", "slug"),
                                        ("work_id", "works", "id"),
                                        ("resolved_run", "sync_runs", "id")])
-    db["entries"].create_index(["row_key"], unique=True)
-    db["entries"].create_index(["work_id"])
-    db["entries"].create_index(["status"])
-    db["cite_blocks"].create({"key": str, "entry_type": str, "fields": str, "line": int,
+    db.table("entries").create_index(["row_key"], unique=True)
+    db.table("entries").create_index(["work_id"])
+    db.table("entries").create_index(["status"])
+    db.table("cite_blocks").create({"key": str, "entry_type": str, "fields": str, "line": int,
                               "raw": str, "work_id": int}, pk="key",
                              foreign_keys=[("work_id", "works", "id")])
-    db["responses"].create({"id": int, "run_id": int, "service": str, "url": str,
+    db.table("responses").create({"id": int, "run_id": int, "service": str, "url": str,
                             "status": int, "headers": str, "body": str,
                             "elapsed_ms": int, "fetched_at": str}, pk="id",
                            foreign_keys=[("run_id", "sync_runs", "id")])
-    db["responses"].create_index(["url"])
+    db.table("responses").create_index(["url"])
     for table, columns in SEARCHED.items():
-        db[table].enable_fts(columns, create_triggers=True)
+        db.table(table).enable_fts(columns, create_triggers=True)
 
 
 def add_corrections(db: sqlite_utils.Database) -> None:
     """Schema 2: corrections made by hand, and which fields of a work they changed."""
-    db["corrections"].create({
+    db.table("corrections").create({
         "id": int, "row_key": str, "line": int, "title": str, "category": str,
         "paper_url": str, "abbreviation": str, "field": str, "value": str,
         "created_at": str}, pk="id", not_null={"row_key", "field"})
-    db["corrections"].create_index(["row_key", "field"], unique=True)
-    db["works"].add_column("corrected", str)
+    db.table("corrections").create_index(["row_key", "field"], unique=True)
+    db.table("works").add_column("corrected", str)
 
 
 def add_history(db: sqlite_utils.Database) -> None:
@@ -160,9 +160,9 @@ def add_history(db: sqlite_utils.Database) -> None:
 
     An upgraded library records the list it holds as its first version.
     """
-    db["entries"].add_column("listed", int, not_null_default=1)
-    db["entries"].add_column("unlisted_run", int)
-    db["entries"].create_index(["listed"])
+    db.table("entries").add_column("listed", int, not_null_default=1)
+    db.table("entries").add_column("unlisted_run", int)
+    db.table("entries").create_index(["listed"])
     history.create_table(db)
     last_run = db.execute("SELECT max(id) FROM sync_runs").fetchone()[0]
     source = db.execute("SELECT source FROM sync_runs WHERE id = ?", [last_run]).fetchone()
@@ -176,10 +176,10 @@ def add_run_services(db: sqlite_utils.Database) -> None:
     (each step tolerates a file that already has part of it).
     """
     if "run_services" not in db.table_names():
-        db["run_services"].create(
+        db.table("run_services").create(
             {"run_id": int, "service": str, "url": str, "requests": int, "failures": int},
             pk=("run_id", "service"), foreign_keys=[("run_id", "sync_runs", "id")])
-    old = set(db["sync_runs"].columns_dict)
+    old = set(db.table("sync_runs").columns_dict)
     for service in ("arxiv", "crossref"):
         if {f"{service}_url", f"requests_{service}"} <= old:
             db.execute(
@@ -194,13 +194,13 @@ def browse_schema(db: sqlite_utils.Database) -> None:
     """Schema 5: a `papers` table of every row of the bibliography; search stems (porter)."""
     if "papers" in db.view_names():
         db.execute("DROP VIEW papers")
-    db["papers"].create(PAPERS_COLUMNS, replace=True)
+    db.table("papers").create(PAPERS_COLUMNS, replace=True)
     for column in ("year", "status", "work_id"):
-        db["papers"].create_index([column])
+        db.table("papers").create_index([column])
     refresh_papers(db)
     for table, columns in SEARCHED.items():
-        db[table].disable_fts()
-        db[table].enable_fts(columns, create_triggers=True, tokenize="porter")
+        db.table(table).disable_fts()
+        db.table(table).enable_fts(columns, create_triggers=True, tokenize="porter")
 
 
 def refresh_papers(db: sqlite_utils.Database) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import sqlite_utils
 
 from ..records import Author, WorkRecord
@@ -16,7 +18,7 @@ class Works(Store):
         found: dict[int, dict] = {}
         for column, value in (("doi", doi), ("arxiv_id", arxiv_id)):
             if value:
-                for row in self.db["works"].rows_where(f"{column} = ?", [value]):
+                for row in self.db.table("works").rows_where(f"{column} = ?", [value]):
                     found[row["id"]] = row
         return sorted(found.values(), key=lambda r: r["id"])
 
@@ -29,14 +31,14 @@ class Works(Store):
         values["authors"] = " and ".join(a.name for a in record.authors) or None
         values["updated_run"] = run_id
         if not matches:
-            work_id = self.db["works"].insert({**values, "created_run": run_id}).last_pk
+            work_id = cast(int, self.db.table("works").insert({**values, "created_run": run_id}).last_pk)
         else:
             keep, *others = matches
             work_id = keep["id"]
             for other in others:
                 self._merge_work(into=work_id, other=other)
             merged = {k: (v if v is not None else keep.get(k)) for k, v in values.items()}
-            self.db["works"].update(work_id, merged)
+            self.db.table("works").update(work_id, merged)
         self.set_authors(work_id, record.authors)
         return work_id
 
@@ -45,10 +47,10 @@ class Works(Store):
         self.db.execute("UPDATE entries SET work_id = ? WHERE work_id = ?", [into, other["id"]])
         self.db.execute("UPDATE cite_blocks SET work_id = ? WHERE work_id = ?", [into, other["id"]])
         self.db.execute("DELETE FROM work_authors WHERE work_id = ?", [other["id"]])
-        self.db["works"].delete(other["id"])
-        keep = self.db["works"].get(into)
+        self.db.table("works").delete(other["id"])
+        keep = self.db.table("works").get(into)
         if other.get("citekey") and (other["id"] < into or not keep.get("citekey")):
-            self.db["works"].update(into, {"citekey": other["citekey"],
+            self.db.table("works").update(into, {"citekey": other["citekey"],
                                            "key_source": other.get("key_source")})
 
     def set_authors(self, work_id: int, authors: list[Author]) -> None:
@@ -61,7 +63,7 @@ def replace_authors(db: sqlite_utils.Database, work_id: int, authors: list[Autho
         return
     db.execute("DELETE FROM work_authors WHERE work_id = ?", [work_id])
     for position, author in enumerate(authors, 1):
-        author_id = db["authors"].lookup(
+        author_id = db.table("authors").lookup(
             {"name": author.name}, {"family": author.family, "given": author.given})
-        db["work_authors"].insert(
+        db.table("work_authors").insert(
             {"work_id": work_id, "position": position, "author_id": author_id})
