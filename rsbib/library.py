@@ -116,7 +116,7 @@ class Library(Outcomes):
 
     def close(self) -> None:
         """Leave the file in rollback-journal mode: one file, readable from a read-only folder."""
-        if not self.readonly and self.db.conn.total_changes > self.rolled_back:  # papers follows
+        if not self.readonly and self.db.conn.total_changes:  # rows changed: papers follows
             self.refresh_papers()
         if not self.readonly and self.db.journal_mode == "wal":
             self.checkpoint()

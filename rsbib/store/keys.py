@@ -90,7 +90,6 @@ class Keys(Works, ListStorage):
         """
         keys = ("SELECT 'w' || w.id, w.citekey FROM works w UNION ALL "
                 "SELECT 'e' || e.id, e.citekey FROM entries e WHERE e.work_id IS NULL")
-        start = self.db.conn.total_changes
         try:
             with self.db.atomic():
                 before = dict(self.db.execute(keys))
@@ -104,7 +103,7 @@ class Keys(Works, ListStorage):
                 if dry_run:
                     raise _DryRun
         except _DryRun:
-            self.rolled_back += self.db.conn.total_changes - start
+            pass
         return sorted(changes)
 
 

@@ -79,7 +79,6 @@ class Store:
     db: sqlite_utils.Database
     path: Path
     readonly: bool
-    rolled_back = 0  # rows changed in transactions rolled back on purpose (a dry run): no write
 
 
 def migrate(db: sqlite_utils.Database, readonly: bool) -> None:
@@ -204,7 +203,16 @@ def browse_schema(db: sqlite_utils.Database) -> None:
 
 
 def refresh_papers(db: sqlite_utils.Database) -> None:
-    """Rebuild the `papers` table from works and entries (newest first, then by key)."""
+    """Rebuild the `papers` table from works and entries (newest first, then by key).
+
+    Nothing is written when it already holds those rows: a command that
+    changed nothing (a dry run, a rolled-back batch) leaves the file as it was.
+    """
+    stale = db.execute(
+        f"SELECT EXISTS (SELECT * FROM papers EXCEPT SELECT * FROM ({PAPERS_SELECT})) "
+        f"OR EXISTS (SELECT * FROM ({PAPERS_SELECT}) EXCEPT SELECT * FROM papers)").fetchone()[0]
+    if not stale:
+        return
     with db.atomic():
         db.execute("DELETE FROM papers")
         db.execute(f"INSERT INTO papers SELECT * FROM ({PAPERS_SELECT})")
