@@ -11,7 +11,8 @@ from pathlib import Path
 import bibtexparser
 import pytest
 
-from rsbib.browse import datasette_for, metadata
+from rsbib.browse import datasette_for
+from rsbib.datasette_plugin.shipped import metadata
 from rsbib.library import SCHEMA_VERSION, Library
 
 from .conftest import run

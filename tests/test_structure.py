@@ -109,10 +109,10 @@ def test_the_cycle_finder_finds_a_cycle(tmp_path):
     assert imported("p.two", known["p.two"], known, everywhere=True) == {"p.one"}
 
 
-def test_the_library_and_corrections_need_no_import_inside_a_function():
-    """The cycle library.py and corrections.py dodged by importing inside functions is gone."""
-    graph = import_graph(everywhere=True)
-    assert not [group for group in cycles(graph) if "rsbib.library" in group or "rsbib.corrections" in group]
+def test_no_cycle_is_dodged_by_an_import_inside_a_function():
+    """Imports inside functions count too: none of them closes a cycle (library.py and
+    corrections.py once imported each other that way)."""
+    assert cycles(import_graph(everywhere=True)) == []
 
 
 def test_no_module_over_400_lines():

@@ -11,9 +11,9 @@ from typing import Any
 
 from datasette import hookimpl
 
-from ..browse import metadata
 from ..venues import is_preprint_label, label_for
 from . import bib, cells, search
+from .shipped import metadata
 
 # Columns the default HTML view of a table leaves out (the "show all columns" link brings them back).
 INTERNAL_COLUMNS = {

@@ -11,7 +11,7 @@ from bibtexparser.model import Entry, Field
 
 from ..translit import has_han
 from ..venues import canonical_name, short_publisher
-from . import Item, Work, provisional_warning
+from .items import Item, Work, provisional_warning
 from .latex import balanced, clean_text, escape, protect_title, transliterate, unsettable
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..venues import canonical_name, short_publisher
-from . import Item
+from .items import Item
 
 TYPES = {"journal-article": "article-journal", "proceedings-article": "paper-conference",
          "preprint": "article", "misc": "document"}
