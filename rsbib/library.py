@@ -43,7 +43,7 @@ class Library(Outcomes):
                 self.db = sqlite_utils.Database(self.path)
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            self._migrate()
+            migrate(self.db, self.readonly)
         except LibraryError as exc:
             raise LibraryError(f"{self.path}: {exc}") from exc
         except sqlite3.Error as exc:
@@ -56,9 +56,6 @@ class Library(Outcomes):
         library.path, library.readonly = Path(path), True
         library.db = sqlite_utils.Database(connection)
         return library
-
-    def _migrate(self) -> None:
-        migrate(self.db, self.readonly)
 
     def use_wal(self) -> None:
         """While a sync writes: readers (Datasette) never wait for it, nor it for them.
