@@ -21,9 +21,9 @@ import sqlite_utils
 
 from .records import Outcome
 from .store.outcomes import Outcomes
-from .store.schema import SCHEMA_VERSION, SEARCHED, STATUSES, LibraryError, migrate, refresh_papers
+from .store.schema import SCHEMA_VERSION, SEARCHED, STATUSES, LibraryError, migrate, now, refresh_papers
 
-__all__ = ["SCHEMA_VERSION", "SEARCHED", "STATUSES", "Library", "LibraryError", "Outcome", "read_only_uri"]
+__all__ = ["SCHEMA_VERSION", "SEARCHED", "STATUSES", "Library", "LibraryError", "Outcome", "now", "read_only_uri"]
 
 
 class Library(Outcomes):
