@@ -381,7 +381,8 @@ def load_source(spec: str | None, timeout: float = 30.0) -> tuple[str, str]:
             raise SourceError(f"{spec}: cannot fetch the list ({exc})") from exc
         return _decode(response.content, spec), spec
     try:
-        data = open(spec, "rb").read()
+        with open(spec, "rb") as handle:
+            data = handle.read()
     except OSError as exc:
         raise SourceError(f"{spec}: cannot read the list ({exc.strerror or exc})") from exc
     return _decode(data, spec), spec

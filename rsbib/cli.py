@@ -111,7 +111,10 @@ def sync(source, db_path, offline, refresh) -> None:
     """
     from .awesome import load_source
     from .settings import Settings
+    from .sources.arxiv import quiet_log_handler
     from .sync import sync as run_sync
+
+    quiet_log_handler()
 
     if offline and refresh:
         fail("--offline and --refresh contradict each other")
@@ -137,7 +140,7 @@ def sync(source, db_path, offline, refresh) -> None:
     with opened(db_path) as library:
         try:
             report = run_sync(library, text, name, offline=offline, refresh=refresh,
-                              settings=settings, start=start)
+                              settings=settings, start=start, on_unreachable=_say_unreachable)
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
@@ -170,6 +173,10 @@ def _auto_export(targets: list, db_path: str) -> int:
     for line in failed:
         click.echo(f"rsbib: {line}", err=True)
     return 1 if failed else 0
+
+
+def _say_unreachable(service: str, reason: str) -> None:
+    click.echo(f"rsbib: {reason}; not asking {service} again this run", err=True)
 
 
 def _print_summary(report) -> None:

@@ -12,9 +12,9 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import sqlite_utils
@@ -22,9 +22,9 @@ import sqlite_utils
 from . import citekeys
 from .awesome import CiteBlock, ParsedList, Row
 from .identifiers import normalize_arxiv_id, publication_doi, read_link
-from .records import Author, WorkRecord
+from .records import Author, Outcome, RowToResolve, WorkRecord
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 STATUSES = ("resolved", "unresolved", "ambiguous", "failed", "not-a-paper")
 # Statuses whose answer is final until the row changes or --refresh is given.
 SETTLED = ("resolved", "ambiguous", "not-a-paper")
@@ -57,19 +57,6 @@ FROM works w
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-@dataclass
-class Outcome:
-    """What resolution decided for one entry."""
-
-    entry_id: int
-    status: str
-    work: WorkRecord | None = None
-    method: str | None = None
-    score: float | None = None
-    note: str | None = None
-    candidates: list[dict] | None = None
 
 
 class LibraryError(Exception):
@@ -113,7 +100,7 @@ class Library:
             if version < SCHEMA_VERSION:
                 raise LibraryError("is an older or empty library; run `rsbib sync` first")
             return
-        steps = {0: self._create_schema, 1: self._add_corrections}
+        steps = {0: self._create_schema, 1: self._add_corrections, 2: self._add_run_services}
         while version < SCHEMA_VERSION:
             with self.db.atomic():
                 steps[version]()
@@ -130,6 +117,26 @@ class Library:
             "created_at": str}, pk="id", not_null={"row_key", "field"})
         self.db["corrections"].create_index(["row_key", "field"], unique=True)
         self.db["works"].add_column("corrected", str)
+
+    def _add_run_services(self) -> None:
+        """Schema 3: one row per run and service (address, requests, failures), for any number of services.
+
+        The figures of earlier runs move out of sync_runs' per-service columns
+        (each step tolerates a file that already has part of it).
+        """
+        if "run_services" not in self.db.table_names():
+            self.db["run_services"].create(
+                {"run_id": int, "service": str, "url": str, "requests": int, "failures": int},
+                pk=("run_id", "service"), foreign_keys=[("run_id", "sync_runs", "id")])
+        old = set(self.db["sync_runs"].columns_dict)
+        for service in ("arxiv", "crossref"):
+            if {f"{service}_url", f"requests_{service}"} <= old:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO run_services (run_id, service, url, requests) "
+                    f"SELECT id, ?, {service}_url, requests_{service} FROM sync_runs", [service])
+        for column in ("arxiv_url", "crossref_url", "requests_arxiv", "requests_crossref"):
+            if column in old:
+                self.db.execute(f"ALTER TABLE sync_runs DROP COLUMN {column}")
 
     def _create_schema(self) -> None:
         db = self.db
@@ -187,6 +194,12 @@ class Library:
     def finish_run(self, run_id: int, **details) -> None:
         with self.db.atomic():
             self.db["sync_runs"].update(run_id, {"finished_at": now(), **details})
+
+    def record_services(self, run_id: int, figures: Iterable[dict[str, Any]]) -> None:
+        """Per-service figures of a run: dicts of service, url, requests, failures."""
+        with self.db.atomic():
+            self.db["run_services"].upsert_all(({"run_id": run_id, **f} for f in figures),
+                                               pk=("run_id", "service"))
 
     def _store_responses(self, run_id: int, responses: Iterable[tuple]) -> None:
         """Keep raw API answers with their request, status and time."""
@@ -530,6 +543,16 @@ def entry_record(row: Row, key: str) -> dict:
         "link_doi": link.doi if link else None,
         "fingerprint": fingerprint,
     }
+
+
+def row_to_resolve(entry: dict[str, Any]) -> RowToResolve:
+    """An `entries` row (as entries_to_resolve gives it) as the resolver reads it."""
+    return RowToResolve(
+        id=entry["id"], title=entry["title"], venue_label=entry.get("venue_label"),
+        label_year=entry.get("label_year"), link_kind=entry.get("link_kind"),
+        has_paper_link=bool(entry.get("paper_url")), publication=entry.get("publication"),
+        arxiv_id=entry.get("link_arxiv_id"), doi=entry.get("link_doi"),
+        pinned=bool(entry.get("pinned")))
 
 
 def entry_base_key(entry: dict) -> str:

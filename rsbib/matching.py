@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 from unidecode import unidecode
 
-from .records import Author, WorkRecord
+from .records import Author, RowToResolve, WorkRecord
+from .venues import is_preprint_label
 
 TITLE_ALONE = 95.0  # a title this close is enough on its own (with the year)
 TITLE_WITH_AUTHORS = 85.0  # closer than this needs authors in common to confirm
@@ -141,3 +142,30 @@ def decide(query: Query, candidates: list[WorkRecord]) -> Verdict:
         return Verdict("ambiguous", None, top.score,
                        f"{len(rivals) + 1} candidates are equally close", judgements)
     return Verdict("match", top.candidate, top.score, top.reason, judgements)
+
+
+# -- what a row or a preprint tells of the paper sought -------------------------------
+
+
+def row_query(row: RowToResolve) -> Query:
+    """What a row tells about its paper: its title and the year of its label."""
+    preprint = is_preprint_label(row.venue_label)
+    return Query(row.title, row.label_year, years_before=1,
+                 years_after=3 if preprint else 1, published_only=True)
+
+
+def preprint_query(row: RowToResolve) -> Query:
+    """A row's preprint: submitted up to three years before the label's year."""
+    return Query(row.title, row.label_year, years_before=3, years_after=1)
+
+
+def published_query(preprint: WorkRecord) -> Query:
+    """The published version of a preprint: same title and authors, published since."""
+    return Query(preprint.title, preprint.arxiv_year or preprint.year, preprint.authors,
+                 years_before=1, years_after=3, published_only=True)
+
+
+def published_search_text(preprint: WorkRecord) -> str:
+    """A bibliographic query for a preprint's published version: title and first author."""
+    first = preprint.authors[0].family if preprint.authors else ""
+    return f"{preprint.title} {first}".strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 
 @dataclass
@@ -56,10 +57,43 @@ class WorkRecord:
     title_en: str | None = None
     venue_source: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["authors"] = [a.name for a in self.authors]
         return data
 
-    def with_changes(self, **changes) -> "WorkRecord":
+    def with_changes(self, **changes: Any) -> "WorkRecord":
         return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class RowToResolve:
+    """What the resolver needs to know of one row of the list (storage builds it from its columns)."""
+
+    id: int
+    title: str
+    venue_label: str | None = None  # the label as written ("TGRS2022", "Arxiv2023")
+    label_year: int | None = None
+    link_kind: str | None = None  # what the paper link points at ("arxiv", "doi", "github", ...)
+    has_paper_link: bool = False
+    publication: str | None = None
+    arxiv_id: str | None = None  # read from the link, or bound by hand
+    doi: str | None = None
+    pinned: bool = False  # bound to a paper by hand: looked up by its id whatever the row says
+
+    def identifier(self, kind: str) -> str | None:
+        """The row's identifier of this kind ("arxiv", "doi"), if it has one."""
+        return {"arxiv": self.arxiv_id, "doi": self.doi}.get(kind)
+
+
+@dataclass
+class Outcome:
+    """What resolution decided for one row."""
+
+    entry_id: int
+    status: str  # resolved, unresolved, ambiguous, failed, not-a-paper
+    work: WorkRecord | None = None
+    method: str | None = None
+    score: float | None = None
+    note: str | None = None
+    candidates: list[dict[str, Any]] | None = None

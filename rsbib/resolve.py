@@ -1,17 +1,18 @@
-"""Rows of the list -> canonical works, asking arXiv and Crossref as few questions as possible.
+"""Rows of the list -> canonical works, asking the sources as few questions as possible.
 
-Two lines of work run side by side, sharing each service's pacing (arXiv:
-one request every 3 s, one at a time; Crossref: its announced rate, five
-at once):
+A `Plan` says which source is asked what (rsbib/sources/__init__.py wires
+arXiv and Crossref); the resolver knows sources only through the `Source`
+interface and their failures only by type. Two kinds of line run side by side,
+sharing each source's pacing:
 
-- preprints: the arXiv ids read from links, 100 per request; then the
-  published version of each (the DOI its arXiv record names, else a
-  Crossref search by its title and first author);
-- titles: the DOIs read from links, 50 per Crossref request; one Crossref
-  bibliographic search per distinct title of the rows with no id; then an
-  arXiv title search (twenty titles per request) for what Crossref lacked.
+- preprints: for each preprint source, the ids read from links (arXiv, 100
+  per request); then the version of record of each (the DOI its record
+  names, else a title-and-first-author search of the `published` sources);
+- titles: the ids of record sources (DOIs, 50 per Crossref request), then,
+  for the rows no id settled, the `title_search` sources in turn, each asked
+  only for the rows the ones before it could not place.
 
-Last, the published versions of preprints found by title. Decisions are
+Last, the versions of record of preprints found by title. Decisions are
 yielded in batches, so the library stores them atomically and a killed run
 loses at most the batch in flight.
 """
@@ -19,25 +20,37 @@ loses at most the batch in flight.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from . import venues
-from .library import Outcome
-from .matching import Query, Verdict, decide, normalize_title, title_score
-from .records import WorkRecord
-from .sources.polite import SourceFailure, batched
+from .matching import (
+    Verdict, decide, normalize_title, preprint_query, published_query, published_search_text,
+    row_query, title_score,
+)
+from .records import Outcome, RowToResolve, WorkRecord
+from .sources.base import NotFound, Source, SourceFailure
+from .sources.polite import batched
 
 RENAMED_BELOW = 85.0  # an id's record whose title is this far from the row's is flagged
 CHUNK = 100  # rows searched together before they are handed out
 
 
+@dataclass(frozen=True)
+class Plan:
+    """Which source is asked which question, in order (names of sources)."""
+
+    lookups: tuple[str, ...] = ()  # asked for the ids read from links; the first id a row has wins
+    title_search: tuple[str, ...] = ()  # asked in turn for the rows no id settled
+    published: tuple[str, ...] = ()  # asked in turn for the version of record of a preprint
+
+
 @dataclass(eq=False)  # tasks are compared by identity: a row is itself, whatever it holds
 class Task:
-    """One entry on its way to a decision."""
+    """One row on its way to a decision."""
 
-    entry: dict
+    row: RowToResolve
     preprint: WorkRecord | None = None
     published: WorkRecord | None = None
     methods: list[str] = field(default_factory=list)
@@ -45,59 +58,46 @@ class Task:
     notes: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     ambiguous: Verdict | None = None
-    searched: Verdict | None = None  # Crossref's answer to the row's own title
+    searched: Verdict | None = None  # the first record source's answer to the row's own title
+    searched_by: str | None = None
     project: bool = False  # the row names no paper (a code repository, a website)
     ready: bool = False  # needs nothing more; a worker sets it last
     done: bool = False  # its outcome was handed out
 
     @property
     def title(self) -> str:
-        return self.entry["title"]
+        return self.row.title
 
-    def take(self, verdict: Verdict, slot: str, method: str, service: str) -> None:
-        """Record a title search's verdict: the match in `slot`, an ambiguity, or why not."""
+    def take(self, verdict: Verdict, source: Source) -> None:
+        """Record a title search's verdict: the match in the slot of the source's kind, or why not."""
         if verdict.status == "match":
-            setattr(self, slot, verdict.match)
-            self.methods.append(method)
+            if source.kind == "preprint":
+                self.preprint = verdict.match
+            else:
+                self.published = verdict.match
+            self.methods.append(f"{source.name}-title")
             self.score = verdict.score
         elif verdict.status == "ambiguous":
             self.ambiguous = verdict
         else:
-            self.notes.append(f"{service}: {verdict.reason}")
+            self.notes.append(f"{label(source)}: {verdict.reason}")
+
+    def settled(self) -> bool:
+        return bool(self.published or self.failures or self.ambiguous)
 
 
-def is_not_a_paper(entry: dict) -> bool:
+def label(source: Source) -> str:
+    """How messages name a source ("arXiv", "Crossref")."""
+    return str(getattr(source, "label", source.name))
+
+
+def is_not_a_paper(row: RowToResolve) -> bool:
     """A GitHub project, a website: rows that name no paper at all."""
-    if venues.is_not_a_paper_label(entry.get("venue_label")):
+    if venues.is_not_a_paper_label(row.venue_label):
         return True
-    kind = entry.get("link_kind")
-    if kind in ("github", "huggingface"):
+    if row.link_kind in ("github", "huggingface"):
         return True
-    return not entry.get("paper_url") and not entry.get("publication")
-
-
-def row_query(entry: dict) -> Query:
-    """What a row tells about its paper: its title and the year of its label."""
-    preprint = venues.is_preprint_label(entry.get("venue_label"))
-    return Query(entry["title"], entry.get("label_year"), years_before=1,
-                 years_after=3 if preprint else 1, published_only=True)
-
-
-def preprint_query(entry: dict) -> Query:
-    """A row's arXiv preprint: submitted up to three years before the label's year."""
-    return Query(entry["title"], entry.get("label_year"), years_before=3, years_after=1)
-
-
-def published_query(preprint: WorkRecord) -> Query:
-    """The published version of a preprint: same title and authors, published since."""
-    return Query(preprint.title, preprint.arxiv_year or preprint.year, preprint.authors,
-                 years_before=1, years_after=3, published_only=True)
-
-
-def published_search_text(preprint: WorkRecord) -> str:
-    """A bibliographic query for a preprint's published version: title and first author."""
-    first = preprint.authors[0].family if preprint.authors else ""
-    return f"{preprint.title} {first}".strip()
+    return not row.has_paper_link and not row.publication
 
 
 def merge(published: WorkRecord | None, preprint: WorkRecord | None) -> WorkRecord | None:
@@ -119,51 +119,63 @@ def merge(published: WorkRecord | None, preprint: WorkRecord | None) -> WorkReco
     )
 
 
-def fill_from_label(work: WorkRecord, entry: dict) -> WorkRecord:
+def fill_from_label(work: WorkRecord, row: RowToResolve) -> WorkRecord:
     """A preprint whose venue no API holds (NeurIPS, ICLR, CVPRW) takes the row's label."""
-    venue = venues.from_label(entry.get("venue_label")) if work.type == "preprint" else None
+    venue = venues.from_label(row.venue_label) if work.type == "preprint" else None
     if venue is None:
         return work
     return work.with_changes(venue=venue.name, type=venue.type,
-                             year=entry.get("label_year") or work.year,
+                             year=row.label_year or work.year,
                              month=None, venue_source="list")
 
 
-class Resolver:
-    """Decide, for each entry, which paper it cites."""
+def lookup_method(source: Source) -> str:
+    """The method stored for a row found by its id: `doi`, `arxiv-id`."""
+    return "doi" if source.id_kind == "doi" else f"{source.id_kind}-id"
 
-    def __init__(self, arxiv_source, crossref_source,
+
+class Resolver:
+    """Decide, for each row, which paper it cites."""
+
+    def __init__(self, sources: Sequence[Source], plan: Plan,
                  advance: Callable[[int], None] | None = None, batch_seconds: float = 2.0):
-        self.arxiv = arxiv_source
+        self.sources = {s.name: s for s in sources}
+        unknown = {*plan.lookups, *plan.title_search, *plan.published} - set(self.sources)
+        if unknown:
+            raise ValueError(f"the plan names sources that were not given: {sorted(unknown)}")
+        self.plan = plan
         self.batch_seconds = batch_seconds
-        self.crossref = crossref_source
         self.advance = advance or (lambda n: None)
-        self._searches: dict[str, list[WorkRecord] | SourceFailure] = {}
+        self._searches: dict[tuple[str, str], list[WorkRecord] | SourceFailure] = {}
         self._row_searches_done = threading.Event()
 
-    def run(self, entries: list[dict]) -> Iterator[list[Outcome]]:
-        tasks = [Task(e, methods=["pinned"] if e.get("pinned") else []) for e in entries]
+    def _in(self, names: Sequence[str]) -> list[Source]:
+        return [self.sources[n] for n in names]
+
+    def run(self, rows: list[RowToResolve]) -> Iterator[list[Outcome]]:
+        tasks = [Task(r, methods=["pinned"] if r.pinned else []) for r in rows]
         for task in tasks:
-            if not task.entry.get("pinned") and is_not_a_paper(task.entry):
+            if not task.row.pinned and is_not_a_paper(task.row):
                 task.project = True
                 task.notes.append("the row names no paper (a code repository or website)")
         yield self._finish([t for t in tasks if t.project])
         live = [t for t in tasks if not t.done]
-        by_arxiv, by_doi, by_title = [], [], []
+        by_id: dict[str, list[Task]] = {name: [] for name in self.plan.lookups}
+        by_title: list[Task] = []
         for task in live:
-            if task.entry.get("link_arxiv_id"):
-                by_arxiv.append(task)
-            elif task.entry.get("link_doi"):
-                by_doi.append(task)
-            else:
-                by_title.append(task)
+            owner = next((s for s in self._in(self.plan.lookups)
+                          if s.id_kind and task.row.identifier(s.id_kind)), None)
+            (by_id[owner.name] if owner else by_title).append(task)
+        preprint_sources = [s for s in self._in(self.plan.lookups) if s.kind == "preprint"]
+        record_sources = [s for s in self._in(self.plan.lookups) if s.kind != "preprint"]
 
-        # Two lines of work side by side; the Crossref throttle and its five slots are
-        # shared, so Crossref stays busy at its allowed rate from start to end. Rows
-        # are handed out as they are decided, every few seconds, not all at the end.
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            lines = [pool.submit(self._preprint_line, by_arxiv),
-                     pool.submit(self._title_line, by_doi, by_title)]
+        # The lines run side by side; each source's throttle and slots are shared, so a
+        # service stays busy at its allowed rate from start to end. Rows are handed out
+        # as they are decided, every few seconds, not all at the end.
+        with ThreadPoolExecutor(max_workers=len(preprint_sources) + 1) as pool:
+            lines: list[Future[list[Task]]] = [
+                pool.submit(self._preprint_line, s, by_id[s.name]) for s in preprint_sources]
+            lines.append(pool.submit(self._title_line, record_sources, by_id, by_title))
             while True:
                 finished, _ = wait(lines, timeout=self.batch_seconds)
                 batch = self._finish([t for t in live if t.ready])
@@ -171,161 +183,172 @@ class Resolver:
                     yield batch
                 if len(finished) == len(lines):
                     break
-            need_arxiv = lines[1].result()
-            lines[0].result()
+            searched = lines[-1].result()
+            for line in lines[:-1]:
+                line.result()
 
-        self._published_versions([t for t in need_arxiv if t.preprint])
+        self._published_versions([t for t in searched if t.preprint and not t.published])
         yield self._finish([t for t in tasks if not t.done])
 
-    def _preprint_line(self, by_arxiv: list[Task]) -> None:
-        """arXiv ids read from links, then the published versions of those preprints.
+    def _preprint_line(self, source: Source, tasks: list[Task]) -> list[Task]:
+        """A preprint source's ids read from links, then the published versions of those preprints.
 
-        The row searches of the other line go to Crossref first: the arXiv
-        title searches wait on them, the published versions wait on nothing.
+        The row searches of the title line go first: the published versions wait on them.
         """
-        self._arxiv_ids(by_arxiv)
+        self._look_up(source, tasks, rerouted=None)
         self._row_searches_done.wait()
-        self._published_versions([t for t in by_arxiv if t.preprint and not t.failures])
+        self._published_versions([t for t in tasks if t.preprint and not t.failures])
+        return tasks
 
-    def _title_line(self, by_doi: list[Task], by_title: list[Task]) -> list[Task]:
-        """Crossref for DOIs and titles, then arXiv for the titles Crossref could not place."""
+    def _title_line(self, record_sources: list[Source], by_id: dict[str, list[Task]],
+                    by_title: list[Task]) -> list[Task]:
+        """Record sources' ids, then the title searches, source after source, for what is left."""
+        chain = self._in(self.plan.title_search)
         try:
-            self._crossref_first(by_doi, by_title)
+            for source in record_sources:
+                self._look_up(source, by_id[source.name], rerouted=by_title)
+            if chain:
+                self._search_titles(chain, 0, by_title)
         finally:
             self._row_searches_done.set()
-        need_arxiv = [t for t in by_title if not self._settled(t)]
-        self._arxiv_titles(need_arxiv)
-        return need_arxiv
+        for step in range(1, len(chain)):
+            self._search_titles(chain, step, by_title)
+        return by_title
 
     # -- steps ----------------------------------------------------------------------
 
-    def _arxiv_ids(self, tasks: list[Task]) -> None:
+    def _look_up(self, source: Source, tasks: list[Task], rerouted: list[Task] | None) -> None:
+        """Ask `source` for the rows' ids; a row whose id it does not hold joins `rerouted`.
+
+        Without `rerouted` (a preprint line, which searches no titles) such a row fails.
+        """
         if not tasks:
             return
-        found, failures = self.arxiv.fetch_ids([t.entry["link_arxiv_id"] for t in tasks])
+        kind = source.id_kind or ""
+        answer = source.lookup([t.row.identifier(kind) or "" for t in tasks])
         for task in tasks:
-            arxiv_id = task.entry["link_arxiv_id"]
-            if arxiv_id in found:
-                task.preprint = found[arxiv_id]
-                task.methods.append("arxiv-id")
-                task.score = title_score(task.title, task.preprint.title)
-                if task.score < RENAMED_BELOW:
-                    task.notes.append(f"arXiv's title differs from the row's ({task.score:.0f})")
-            else:
-                task.failures.append(failures.get(arxiv_id, "arXiv: no answer"))
-                task.ready = True
-
-    def _crossref_first(self, by_doi: list[Task], by_title: list[Task]) -> None:
-        if by_doi:
-            found, failures = self.crossref.fetch_dois([t.entry["link_doi"] for t in by_doi])
-            for task in by_doi:
-                doi = task.entry["link_doi"]
-                if doi in found:
-                    task.published = found[doi]
-                    task.methods.append("doi")
-                    task.score = title_score(task.title, task.published.title)
-                    task.ready = True
-                elif "HTTP 404" in failures.get(doi, ""):
-                    task.notes.append(f"Crossref has no record of DOI {doi}")
-                    by_title.append(task)
+            key = task.row.identifier(kind) or ""
+            found = answer.found.get(key)
+            if found is not None:
+                task.methods.append(lookup_method(source))
+                task.score = title_score(task.title, found.title)
+                if source.kind == "preprint":
+                    task.preprint = found
+                    if task.score < RENAMED_BELOW:
+                        task.notes.append(f"{label(source)}'s title differs from the row's "
+                                          f"({task.score:.0f})")
                 else:
-                    task.failures.append(failures.get(doi, "Crossref: no answer"))
+                    task.published = found
                     task.ready = True
-        for chunk in batched(by_title, CHUNK):
-            self._prefetch_searches([t.title for t in chunk])
-            for task in chunk:
-                self._match_title_in_crossref(task)
-                task.ready = self._settled(task)  # else arXiv is asked next
-
-    def _match_title_in_crossref(self, task: Task) -> None:
-        candidates = self._search_crossref(task.title, task)
-        if candidates is None:
-            return
-        task.searched = decide(row_query(task.entry), candidates)
-        task.take(task.searched, "published", "crossref-title", "Crossref")
-
-    def _arxiv_titles(self, tasks: list[Task]) -> None:
-        answers = self.arxiv.search_titles([t.title for t in tasks]) if tasks else {}
-        for task in tasks:
-            candidates = answers.get(task.title, [])
-            if isinstance(candidates, SourceFailure):
-                task.failures.append(f"arXiv title search: {candidates}")
-                task.ready = True
                 continue
-            verdict = decide(preprint_query(task.entry), candidates)
-            task.take(verdict, "preprint", "arxiv-title", "arXiv")
-            task.ready = task.preprint is None  # else its published version is sought last
+            failure = answer.failures.get(key)
+            if isinstance(failure, NotFound) and rerouted is not None:
+                task.notes.append(f"{label(source)} has no record of {key}")
+                rerouted.append(task)
+                continue
+            task.failures.append(f"{label(source)}: {failure or 'no answer'}")
+            task.ready = True
+
+    @staticmethod
+    def _needs(source: Source, task: Task) -> bool:
+        """Whether a title-search source is still to be asked for this row."""
+        if task.settled():
+            return False
+        return source.kind != "preprint" or task.preprint is None
+
+    def _search_titles(self, chain: list[Source], step: int, tasks: list[Task]) -> None:
+        """Step `step` of the title chain: its source asked for the rows still unplaced."""
+        source = chain[step]
+        later = chain[step + 1:]
+        asked = [t for t in tasks if self._needs(source, t)]
+        for chunk in batched(asked, CHUNK):
+            self._prefetch(source, [t.title for t in chunk])
+            for task in chunk:
+                candidates = self._candidates(source, task.title, task)
+                if candidates is not None:
+                    query = preprint_query(task.row) if source.kind == "preprint" \
+                        else row_query(task.row)
+                    verdict = decide(query, candidates)
+                    if source.kind != "preprint" and task.searched is None:
+                        task.searched, task.searched_by = verdict, source.name
+                    task.take(verdict, source)
+                task.ready = not any(self._needs(s, task) for s in later) and not (
+                    task.preprint and not task.published and not task.failures
+                    and self.plan.published)
 
     def _published_versions(self, tasks: list[Task]) -> None:
         """Find the version of record of each preprint: its own DOI, else a title search."""
         for chunk in batched(tasks, CHUNK):
             self._published_versions_of(chunk)
 
-    def _published_versions_of(self, tasks: list[Task]) -> None:
-        named = [t for t in tasks if t.preprint.arxiv_doi]
-        if named:
-            found, failures = self.crossref.fetch_dois([t.preprint.arxiv_doi for t in named])
+    def _published_versions_of(self, tasks: Sequence[Task]) -> None:
+        doi_source = next((s for s in self._in(self.plan.lookups) if s.id_kind == "doi"), None)
+        named = [t for t in tasks if t.preprint and t.preprint.arxiv_doi and not t.published]
+        if named and doi_source is not None:
+            answer = doi_source.lookup([t.preprint.arxiv_doi for t in named if t.preprint
+                                        and t.preprint.arxiv_doi])
             for task in named:
-                doi = task.preprint.arxiv_doi
-                if doi in found:
-                    task.published = found[doi]
+                doi = task.preprint.arxiv_doi if task.preprint else None
+                found = answer.found.get(doi or "")
+                if found is not None:
+                    task.published = found
                     task.methods.append("arxiv-doi")
-                elif "HTTP 404" not in failures.get(doi, ""):
-                    task.failures.append(failures.get(doi, "Crossref: no answer"))
-        wanted = [t for t in tasks if not (t.published or t.failures)]
-        self._prefetch_searches([published_search_text(t.preprint) for t in wanted
-                                 if not self._can_reuse_row_search(t)])
-        for task in wanted:
-            if self._can_reuse_row_search(task):
-                candidates = [j.candidate for j in task.searched.judgements]
-            else:
-                candidates = self._search_crossref(published_search_text(task.preprint), task)
-                if candidates is None:
                     continue
-            verdict = decide(published_query(task.preprint), candidates)
-            if verdict.status == "match":
-                task.published = verdict.match
-                task.methods.append("crossref-title")
+                failure = answer.failures.get(doi or "")
+                if not isinstance(failure, NotFound):
+                    task.failures.append(f"{label(doi_source)}: {failure or 'no answer'}")
+        for source in self._in(self.plan.published):
+            self._published_by_search(source, [t for t in tasks if not t.settled()])
         for task in tasks:
             task.ready = True
 
-    @staticmethod
-    def _can_reuse_row_search(task: Task) -> bool:
-        """The row's own Crossref search already asked for this preprint's title."""
-        return bool(task.searched) and (
-            normalize_title(task.preprint.title) == normalize_title(task.title))
+    def _published_by_search(self, source: Source, tasks: list[Task]) -> None:
+        """Ask `source` for each preprint's version of record by its title and first author."""
+        wanted = [t for t in tasks if t.preprint]
+        self._prefetch(source, [published_search_text(t.preprint) for t in wanted
+                                if t.preprint and not self._can_reuse_row_search(source, t)])
+        for task in wanted:
+            assert task.preprint is not None
+            if self._can_reuse_row_search(source, task) and task.searched:
+                candidates: list[WorkRecord] | None = [j.candidate
+                                                       for j in task.searched.judgements]
+            else:
+                candidates = self._candidates(source, published_search_text(task.preprint), task)
+            if candidates is None:
+                continue
+            verdict = decide(published_query(task.preprint), candidates)
+            if verdict.status == "match":
+                task.published = verdict.match
+                task.methods.append(f"{source.name}-title")
 
-    def _prefetch_searches(self, texts: list[str]) -> None:
-        """Run distinct searches side by side (Crossref allows 5 at once; the throttle paces them)."""
-        todo = list(dict.fromkeys(t for t in texts if normalize_title(t) not in self._searches))
+    @staticmethod
+    def _can_reuse_row_search(source: Source, task: Task) -> bool:
+        """The row's own search of this source already asked for this preprint's title."""
+        return bool(task.searched) and task.searched_by == source.name and task.preprint is not None \
+            and normalize_title(task.preprint.title) == normalize_title(task.title)
+
+    def _prefetch(self, source: Source, texts: list[str]) -> None:
+        """Ask `source` the distinct texts not asked yet this run, in one call (it batches)."""
+        todo = list(dict.fromkeys(t for t in texts
+                                  if (source.name, normalize_title(t)) not in self._searches))
         if not todo:
             return
-        with ThreadPoolExecutor(max_workers=self.crossref.settings.crossref_concurrency) as pool:
-            for text, answer in zip(todo, pool.map(self._ask_crossref, todo)):
-                self._searches[normalize_title(text)] = answer
+        answers = source.search(todo)
+        for text in todo:
+            self._searches[(source.name, normalize_title(text))] = answers.get(text, [])
 
-    def _ask_crossref(self, text: str) -> list[WorkRecord] | SourceFailure:
-        try:
-            return [r for r, _ in self.crossref.search(text)]
-        except SourceFailure as exc:
-            return exc
-
-    def _search_crossref(self, text: str, task: Task) -> list[WorkRecord] | None:
-        """One search per distinct text per run; None (and a failure noted) when it failed."""
-        key = normalize_title(text)
+    def _candidates(self, source: Source, text: str, task: Task) -> list[WorkRecord] | None:
+        """One search per distinct text per source per run; None (a failure noted) when it failed."""
+        key = (source.name, normalize_title(text))
         if key not in self._searches:
-            self._searches[key] = self._ask_crossref(text)
+            self._searches[key] = source.search([text]).get(text, [])
         answer = self._searches[key]
         if isinstance(answer, SourceFailure):
-            task.failures.append(f"Crossref search: {answer}")
+            task.failures.append(f"{label(source)} search: {answer}")
             return None
         return answer
 
     # -- decisions --------------------------------------------------------------------
-
-    @staticmethod
-    def _settled(task: Task) -> bool:
-        return bool(task.published or task.failures or task.ambiguous)
 
     def _finish(self, tasks: list[Task]) -> list[Outcome]:
         outcomes = []
@@ -337,10 +360,11 @@ class Resolver:
         self.advance(len(outcomes))
         return outcomes
 
-    def _outcome(self, task: Task) -> Outcome:
-        entry_id = task.entry["id"]
+    @staticmethod
+    def _outcome(task: Task) -> Outcome:
+        row_id = task.row.id
         if task.project:
-            return Outcome(entry_id, "not-a-paper", method="list", note="; ".join(task.notes))
+            return Outcome(row_id, "not-a-paper", method="list", note="; ".join(task.notes))
         method = "+".join(task.methods) or None
         work = merge(task.published, task.preprint)
         if work is not None and not work.title:
@@ -348,14 +372,14 @@ class Resolver:
             work = None
         note = "; ".join(task.notes + task.failures) or None
         if work is not None:
-            work = fill_from_label(work, task.entry)
+            work = fill_from_label(work, task.row)
             status = "failed" if task.failures else "resolved"
-            return Outcome(entry_id, status, work, method, task.score, note)
+            return Outcome(row_id, status, work, method, task.score, note)
         if task.failures:
-            return Outcome(entry_id, "failed", method=method, note=note)
+            return Outcome(row_id, "failed", method=method, note=note)
         if task.ambiguous:
-            return Outcome(entry_id, "ambiguous", method=method, score=task.ambiguous.score,
+            return Outcome(row_id, "ambiguous", method=method, score=task.ambiguous.score,
                            note=task.ambiguous.reason, candidates=task.ambiguous.candidates())
         candidates = task.searched.candidates() if task.searched else None
-        return Outcome(entry_id, "unresolved", method=method, note=note or "no record found",
+        return Outcome(row_id, "unresolved", method=method, note=note or "no record found",
                        candidates=candidates)

@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 
 from . import __version__
 from .awesome import Problem, parse
-from .library import Library
+from .library import Library, row_to_resolve
 from .resolve import Resolver
 from .settings import Settings
-from .sources.arxiv import ArxivSource
-from .sources.crossref import CrossrefSource
+from .sources import wiring
 
 
 @dataclass
@@ -53,38 +52,39 @@ class ResponseLog:
 
 def sync(library: Library, text: str, name: str, offline: bool = False,
          refresh: bool = False, settings: Settings | None = None,
-         start: Callable[[int], Callable[[int], None]] | None = None) -> SyncReport:
+         start: Callable[[int], Callable[[int], None]] | None = None,
+         on_unreachable: Callable[[str, str], None] | None = None) -> SyncReport:
     """Store the rows of the list `text` (read from `name`), resolve the unsettled ones, key the works.
 
     The caller reads the list first (awesome.load_source), so a list that
     cannot be read never touches the library. `start(total)` may return a
     callback that is told how many rows were decided (the CLI draws its
-    progress bar with it).
+    progress bar with it). `on_unreachable(service, reason)` is told once when a
+    service stops answering and is no longer asked this run.
     """
     settings = settings or Settings.from_env()
     parsed = parse(text, name)
     run_id = library.start_run(
         source=name, source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        rsbib_version=__version__, arxiv_url=settings.arxiv_url,
-        crossref_url=settings.crossref_url, offline=int(offline), refresh=int(refresh),
+        rsbib_version=__version__, offline=int(offline), refresh=int(refresh),
         rows=len(parsed.rows))
     library.store_list(parsed)
     pending = library.entries_to_resolve(refresh=refresh)
-    requests = {"arxiv": 0, "crossref": 0}
+    log = ResponseLog()
+    sources, plan = wiring.build(settings, log, on_unreachable)
     kept: list[int] = []
     if offline:
         library.mark_not_looked_up([e["id"] for e in pending if e["status"] != "failed"],
                                    "not looked up: --offline")
     elif pending:
-        log = ResponseLog()
-        arxiv_source = ArxivSource(settings, log)
-        crossref_source = CrossrefSource(settings, log)
         advance = start(len(pending)) if start else None
-        resolver = Resolver(arxiv_source, crossref_source, advance)
-        for batch in resolver.run(pending):
+        resolver = Resolver(sources, plan, advance)
+        for batch in resolver.run([row_to_resolve(e) for e in pending]):
             kept += library.save_outcomes(batch, run_id, responses=log.drain())
         library.save_outcomes([], run_id, responses=log.drain())
-        requests = {"arxiv": arxiv_source.requests, "crossref": crossref_source.requests}
+    requests = {s.name: s.requests for s in sources}
+    library.record_services(run_id, [{"service": s.name, "url": s.url, "requests": s.requests,
+                                      "failures": s.failures} for s in sources])
     library.key_unresolved_rows()
     counts = library.status_counts()
     attention = library.needs_attention(also=kept)
@@ -94,6 +94,5 @@ def sync(library: Library, text: str, name: str, offline: bool = False,
     totals = counts["totals"]
     library.finish_run(run_id, resolved=totals["resolved"], ambiguous=totals["ambiguous"],
                        unresolved=totals["unresolved"], failed=totals["failed"],
-                       not_a_paper=totals["not-a-paper"], requests_arxiv=requests["arxiv"],
-                       requests_crossref=requests["crossref"], exit_code=report.exit_code)
+                       not_a_paper=totals["not-a-paper"], exit_code=report.exit_code)
     return report

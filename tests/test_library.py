@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 
 from rsbib import citekeys
-from rsbib.library import Library, LibraryError, Outcome
+from rsbib.library import SCHEMA_VERSION, Library, LibraryError, Outcome
 from rsbib.records import Author, WorkRecord
 from tests.conftest import run
 
@@ -21,7 +21,7 @@ def test_schema_integrity_and_unique_identifiers(synced_db):
     conn = sqlite3.connect(synced_db)
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     unique = {r[1]: r[2] for r in conn.execute("PRAGMA index_list(works)")}
     for column in ("doi", "arxiv_id", "citekey"):
         assert unique[f"idx_works_{column}"] == 1
@@ -169,7 +169,7 @@ def test_an_older_library_is_upgraded_in_place(library_copy):
     conn.close()
     assert run("status", "--db", str(library_copy)).exit_code == 2  # read-only: asks for a sync
     library = Library(library_copy)  # what a sync does first
-    assert library.db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert library.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert "corrections" in library.db.table_names() and "corrected" in library.db["works"].columns_dict
     assert library.db["entries"].count == 93  # nothing lost on the way
     library.close()

@@ -5,14 +5,22 @@ snapshot of public records: for each row's line, the paper it cites, named by
 its arXiv id or DOI in the snapshot, or the status the row must end with.
 """
 
+import gzip
 import json
 import math
+import socket
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 
+from rsbib.library import SCHEMA_VERSION
+from rsbib.records import Author, WorkRecord
+from rsbib.sources import wiring
+from rsbib.sources.base import Lookup
 from tests.conftest import run
+from tests.standin import Fault
 
 SNAPSHOT = Path(__file__).parent / "standin" / "snapshot.jsonl"
 PAPERS = [json.loads(line) for line in SNAPSHOT.read_text("utf-8").splitlines()]
@@ -172,3 +180,111 @@ def test_every_raw_answer_is_kept_with_its_request(synced_db):
         "SELECT url, status, body, fetched_at FROM responses WHERE service = 'arxiv' "
         "ORDER BY id LIMIT 1").fetchone()
     assert "id_list=" in url and status == 200 and "<feed" in body and fetched
+
+
+# -- the sources as a plan: a third source, failures by type, an unreachable service ----------
+
+GECO = "Geographical Supervision Correction for Remote Sensing Representation Learning"  # line 23
+
+
+class ToySource:
+    """A third source in a few lines: it holds one paper no other source knows."""
+
+    name, kind, id_kind, url, pacing = "toy", "record", None, "toy:", "as fast as you like"
+
+    def __init__(self) -> None:
+        self.requests = self.failures = 0
+        self.asked: list[str] = []
+
+    def lookup(self, ids):
+        return Lookup()
+
+    def search(self, texts):
+        self.requests += 1
+        self.asked += texts
+        paper = WorkRecord(title=GECO, authors=[Author("Toy", "Ann")], year=2022,
+                           type="journal-article", venue="Toy Transactions", doi="10.5555/toy.1")
+        return {t: [paper] if t == GECO else [] for t in texts}
+
+
+def test_a_third_source_joins_through_the_wiring_alone(api, tmp_path, monkeypatch, synced_db):
+    toy = ToySource()
+    monkeypatch.setattr(wiring, "WIRING", [*wiring.WIRING, wiring.Wiring(
+        lambda settings, recorder=None, on_unreachable=None: toy, title_search=3)])
+    db = tmp_path / "three.db"
+    assert run("sync", "--db", str(db)).exit_code == 0
+    after, before = rows(db), rows(synced_db)
+    assert after[23]["status"] == "resolved" and after[23]["doi"] == "10.5555/toy.1"
+    method = sqlite3.connect(db).execute("SELECT method FROM entries WHERE line = 23").fetchone()
+    assert method == ("toy-title",)
+    # asked last, and only for the rows that arXiv and Crossref left without a version of record
+    without_record = {title for title, doi in sqlite3.connect(synced_db).execute(
+        "SELECT e.title, w.doi FROM entries e LEFT JOIN works w ON w.id = e.work_id "
+        "WHERE e.status = 'unresolved' OR (e.status = 'resolved' AND w.doi IS NULL)")}
+    assert GECO in toy.asked and set(toy.asked) <= without_record
+    assert {line: r["doi"] for line, r in after.items() if line != 23} == \
+        {line: r["doi"] for line, r in before.items() if line != 23}
+    figures = sqlite3.connect(db).execute(
+        "SELECT service, url, requests, failures FROM run_services ORDER BY service").fetchall()
+    assert [f[0] for f in figures] == ["arxiv", "crossref", "toy"]
+    assert figures[2] == ("toy", "toy:", toy.requests, 0) and toy.requests >= 1
+
+
+def test_a_doi_rejected_with_404_in_its_text_fails_and_is_not_searched_by_title(api, tmp_path):
+    source = tmp_path / "one.md"
+    source.write_text("# A list\n\n## Papers\n\n|Abbreviation|Title|Publication|Paper|Code|\n"
+                      "|---|---|---|---|---|\n|**X**|**A paper with a DOI that holds 404**|TGRS2022|"
+                      "[X](https://doi.org/10.1109/tgrs.2021.3140404)|null|\n", "utf-8")
+    body = ('{"status":"failed","message-type":"validation-failure","message":[{"type":"x",'
+            '"message":"doi 10.1109/tgrs.2021.3140404: HTTP 404 lookalike"}]}')
+    api.inject(Fault("crossref", "status", times=99, status=400, body=body))
+    db = tmp_path / "one.db"
+    result = run("sync", "--source", str(source), "--db", str(db))
+    assert result.exit_code == 1
+    status, note = sqlite3.connect(db).execute("SELECT status, note FROM entries").fetchone()
+    assert status == "failed" and "HTTP 400" in note and "no record" not in note
+    assert not [h for h in api.hits if "query.bibliographic" in h.path or "search_query" in h.path]
+
+
+def test_an_unreachable_service_is_given_up_within_seconds(api, tmp_path, monkeypatch):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    monkeypatch.setenv("RSBIB_CROSSREF_URL", f"http://127.0.0.1:{closed}")
+    monkeypatch.setenv("RSBIB_RETRIES", "4")
+    monkeypatch.setenv("RSBIB_BACKOFF", "2")
+    db = tmp_path / "down.db"
+    started = time.monotonic()
+    result = run("sync", "--db", str(db))
+    assert time.monotonic() - started < 15
+    assert result.exit_code == 1
+    assert result.stderr.count("not asking crossref again this run") == 1
+    conn = sqlite3.connect(db)
+    doi_row = conn.execute("SELECT status, note FROM entries WHERE line = 28").fetchone()
+    assert doi_row[0] == "failed" and "crossref unreachable" in doi_row[1]
+    assert api.counts()["arxiv"] >= 1  # arXiv, which answers, is still asked
+    [(requests, failures)] = conn.execute(
+        "SELECT requests, failures FROM run_services WHERE service = 'crossref'").fetchall()
+    assert requests == 0 and failures >= 1
+
+
+def test_a_schema_2_library_is_migrated_with_its_run_figures(tmp_path):
+    db = tmp_path / "old.db"
+    db.write_bytes(gzip.decompress((Path(__file__).parent / "data" / "library-schema2.db.gz")
+                                   .read_bytes()))
+    old = sqlite3.connect(db)
+    assert old.execute("PRAGMA user_version").fetchone() == (2,)
+    [before] = old.execute("SELECT id, arxiv_url, crossref_url, requests_arxiv, requests_crossref "
+                           "FROM sync_runs").fetchall()
+    old.close()
+    assert run("sync", "--offline", "--db", str(db)).exit_code == 0
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (3,)
+    figures = conn.execute("SELECT run_id, service, url, requests FROM run_services "
+                           "WHERE run_id = ? ORDER BY service", [before[0]]).fetchall()
+    assert figures == [(before[0], "arxiv", before[1], before[3]),
+                       (before[0], "crossref", before[2], before[4])]
+    assert not {"arxiv_url", "requests_arxiv"} & {r[1] for r in conn.execute(
+        "PRAGMA table_info(sync_runs)")}
+    assert conn.execute("SELECT count(*) FROM entries WHERE status = 'resolved'").fetchone()[0] == 85
+    assert run("status", "--db", str(db)).exit_code == 0

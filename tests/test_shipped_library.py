@@ -41,6 +41,7 @@ def test_shipped_library_is_sound():
     skysense = conn.execute("SELECT DISTINCT w.citekey FROM entries e JOIN works w ON w.id = e.work_id "
                             "WHERE e.abbreviation = 'SkySense'").fetchall()
     assert skysense == [("guo2023skysense",)]
-    [run] = conn.execute("SELECT source, arxiv_url, crossref_url, exit_code FROM sync_runs").fetchall()
-    assert run[0] == "awesome-rsfm-2024-02-27.md" and run[3] == 0
+    [run] = conn.execute("SELECT source, url, exit_code FROM sync_runs JOIN run_services "
+                         "ON run_id = id AND service = 'arxiv'").fetchall()
+    assert run[0] == "awesome-rsfm-2024-02-27.md" and run[2] == 0
     assert run[1].startswith("http://127.0.0.1:")  # built against the local stand-in, and says so

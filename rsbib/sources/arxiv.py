@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import threading
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import arxiv
 import requests
@@ -20,7 +23,13 @@ from unidecode import unidecode
 from ..identifiers import normalize_arxiv_id, publication_doi
 from ..records import Author, WorkRecord
 from ..settings import Settings
-from .polite import Recorder, SourceFailure, Throttle, Transient, batched, with_retries
+from .base import (
+    Answers, BadAnswer, Kind, Lookup, SourceFailure, Transient, Unexpected, Unreachable,
+)
+from .polite import (
+    Circuit, Recorder, Throttle, batched, by_status, causes, describe, retry_after_seconds,
+    with_retries,
+)
 
 BATCH = 100
 SEARCH_ROWS = 5  # results per title
@@ -28,22 +37,61 @@ TITLES_PER_REQUEST = 20  # OR'ed phrases; about 2 KB of URL
 _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 _ERROR_SUMMARY = re.compile(r"<summary>([^<]*)</summary>")
 
-# The package logs a warning for every malformed feed and skipped entry; we report those ourselves.
-logging.getLogger("arxiv").setLevel(logging.ERROR)
+
+class QuietArxivWarnings(logging.Filter):
+    """Drops the package's per-feed warnings (rsbib reports bad feeds itself) from a handler.
+
+    Put on rsbib's own handler: the `arxiv` logger itself is left as it is, so
+    a program that embeds rsbib still sees them if it wants.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name.split(".")[0] == "arxiv" and record.levelno < logging.ERROR)
 
 
-class _BadFeed(Exception):
-    """A 200 answer that is not a complete Atom feed (truncated, HTML, ...)."""
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time (click's test runner swaps it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def quiet_log_handler() -> logging.Handler:
+    """rsbib's stderr handler for warnings, once per process, without the arxiv package's noise."""
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if any(isinstance(f, QuietArxivWarnings) for f in handler.filters):
+            return handler
+    handler = _StderrHandler()
+    handler.setLevel(logging.WARNING)
+    handler.addFilter(QuietArxivWarnings())
+    root.addHandler(handler)
+    return handler
+
+
+def author(name: str) -> Author:
+    """One author of an arXiv record, from the whole name arXiv gives."""
+    return Author.parse(name)
 
 
 class ArxivSource:
-    service = "arxiv"
+    """arXiv: preprints by id (100 to a request) and by title (twenty titles to a request)."""
 
-    def __init__(self, settings: Settings, recorder: Recorder | None = None):
+    name = "arxiv"
+    label = "arXiv"
+    kind: Kind = "preprint"
+    id_kind: str | None = "arxiv"
+
+    def __init__(self, settings: Settings, recorder: Recorder | None = None,
+                 on_unreachable: Callable[[str, str], None] | None = None):
         self.settings = settings
+        self.url = settings.arxiv_url
         self.recorder = recorder
         self.requests = 0
+        self.failures = 0
         self.throttle = Throttle(settings.arxiv_delay)
+        self.circuit = Circuit(self.name, on_open=on_unreachable)
         self.client = arxiv.Client(page_size=BATCH, delay_seconds=0, num_retries=0)
         # The only URL hook in arxiv 4.x (pinned <5): a class attribute, overridden per instance.
         self.client.query_url_format = settings.arxiv_url + "?{}"
@@ -51,47 +99,53 @@ class ArxivSource:
         plain_request = session.request
         user_agent = settings.user_agent
 
-        def request(method, url, **kwargs):
+        def request(method: str, url: str, **kwargs: Any) -> requests.Response:
             kwargs["headers"] = {**(kwargs.get("headers") or {}), "user-agent": user_agent}
             kwargs.setdefault("timeout", settings.timeout)
             return plain_request(method, url, **kwargs)
 
-        session.request = request
+        session.request = request  # type: ignore[method-assign]
         session.hooks["response"].append(self._on_response)
         self._bodies: list[str] = []
+        self._retry_after: float | None = None
         self._one_at_a_time = threading.Lock()
+
+    @property
+    def pacing(self) -> str:
+        return f"one request at a time, {self.settings.arxiv_delay:g} s apart"
 
     # -- what the resolver calls ----------------------------------------------------
 
-    def fetch_ids(self, ids: list[str]) -> tuple[dict[str, WorkRecord], dict[str, str]]:
-        """Records for version-less ids, in batches of at most 100; failures with reasons.
+    def lookup(self, ids: Sequence[str]) -> Lookup:
+        """Records for version-less ids, in batches of at most 100; a typed failure for the rest.
 
         Ids missing from an answer are asked once more (arXiv sometimes drops
-        entries); still missing, they are failures to retry on a later sync.
+        entries); still missing, they are bad answers to retry on a later sync
+        (an id of the right form that arXiv lacks is far rarer than a dropped entry).
         """
-        found: dict[str, WorkRecord] = {}
-        failures: dict[str, str] = {}
+        answer = Lookup()
         pending = list(dict.fromkeys(ids))
         for _ in range(2):
             missing: list[str] = []
             for batch in batched(pending, BATCH):
                 try:
-                    records = self._search(arxiv.Search(id_list=batch, max_results=len(batch)))
-                except SourceFailure as exc:
-                    failures.update({i: f"arXiv: {exc}" for i in batch})
+                    records = self._search(arxiv.Search(id_list=list(batch),
+                                                        max_results=len(batch)))
+                except SourceFailure as failure:
+                    answer.failures.update({i: failure for i in batch})
                     continue
                 for record in records:
-                    if record.arxiv_id in batch:
-                        found[record.arxiv_id] = record
-                missing += [i for i in batch if i not in found]
+                    if record.arxiv_id and record.arxiv_id in batch:
+                        answer.found[record.arxiv_id] = record
+                missing += [i for i in batch if i not in answer.found]
             pending = missing
             if not pending:
                 break
         for arxiv_id in pending:
-            failures.setdefault(arxiv_id, "arXiv returned no record for this id")
-        return found, failures
+            answer.failures.setdefault(arxiv_id, BadAnswer("no record for this id in its answer"))
+        return answer
 
-    def search_titles(self, titles: list[str]) -> dict[str, list[WorkRecord] | SourceFailure]:
+    def search(self, texts: Sequence[str]) -> Answers:
         """Candidates for each title, asking for up to twenty titles in one request.
 
         The phrases are OR'ed (`ti:"a b" OR ti:"c d"`); every record of the
@@ -99,17 +153,17 @@ class ArxivSource:
         decides which (if any) is whose. One request instead of twenty matters
         at arXiv's one request every three seconds.
         """
-        answers: dict[str, list[WorkRecord] | SourceFailure] = {}
-        phrases = {t: " ".join(re.findall(r"[A-Za-z0-9]+", unidecode(t))) for t in titles}
-        searchable = [t for t in dict.fromkeys(titles) if phrases[t]]
-        answers.update({t: [] for t in titles if not phrases[t]})
+        answers: Answers = {}
+        phrases = {t: " ".join(re.findall(r"[A-Za-z0-9]+", unidecode(t))) for t in texts}
+        searchable = [t for t in dict.fromkeys(texts) if phrases[t]]
+        answers.update({t: [] for t in texts if not phrases[t]})
         for group in batched(searchable, TITLES_PER_REQUEST):
             query = " OR ".join(f'ti:"{phrases[t]}"' for t in group)
             try:
                 records = self._search(arxiv.Search(query=query,
                                                     max_results=SEARCH_ROWS * len(group)))
-            except SourceFailure as exc:
-                answers.update({t: exc for t in group})
+            except SourceFailure as failure:
+                answers.update({t: failure for t in group})
                 continue
             answers.update({t: records for t in group})
         return answers
@@ -129,43 +183,69 @@ class ArxivSource:
                 _check_feed(body)
             return [to_record(r) for r in results]
 
-        return with_retries(attempt, _classify, self.settings.retries, self.settings.backoff,
-                            self.throttle)
+        try:
+            return with_retries(attempt, lambda exc: _classify(exc, self._retry_after),
+                                self.settings.retries, self.settings.backoff,
+                                self.throttle, self.circuit)
+        except SourceFailure:
+            self.failures += 1
+            raise
 
-    def _on_response(self, response: requests.Response, *args, **kwargs) -> None:
+    def _on_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self.requests += 1
+        self._retry_after = retry_after_seconds(response.headers.get("retry-after"))
         self._bodies.append(response.text)
         if self.recorder:
             elapsed = int(response.elapsed.total_seconds() * 1000)
-            self.recorder(self.service, response.url, response.status_code,
+            self.recorder(self.name, response.url, response.status_code,
                           dict(response.headers), response.text, elapsed)
 
 
 
 def _check_feed(body: str) -> None:
-    """Raise _BadFeed when an answer is not a whole Atom feed, or is an arXiv error entry."""
+    """Raise BadAnswer when an answer is not a whole Atom feed, or is an arXiv error entry."""
     try:
         root = etree.fromstring(body.encode("utf-8"), parser=_SAFE_PARSER)
     except etree.XMLSyntaxError as exc:
-        raise _BadFeed(f"answer is not a complete Atom feed ({exc})") from None
+        raise BadAnswer(f"answer is not a complete Atom feed ({exc})") from None
     if root.tag != "{http://www.w3.org/2005/Atom}feed":
-        raise _BadFeed("answer is not an Atom feed")
+        raise BadAnswer("answer is not an Atom feed")
     if "arxiv.org/api/errors#" in body:
         match = _ERROR_SUMMARY.search(body)
-        raise _BadFeed(f"arXiv error: {match.group(1) if match else 'unknown'}")
+        raise BadAnswer(f"arXiv error: {match.group(1) if match else 'unknown'}")
 
 
-def _classify(exc: Exception) -> Transient | None:
+def _classify(exc: Exception, retry_after: float | None = None) -> SourceFailure:
+    """The typed failure behind whatever the arxiv package or requests raised.
+
+    `retry_after` is the last error answer's Retry-After (arxiv's HTTPError keeps no headers).
+    """
+    if isinstance(exc, SourceFailure):
+        return exc
     if isinstance(exc, arxiv.HTTPError):
-        if exc.status == 429 or exc.status >= 500:
-            return Transient(f"HTTP {exc.status}")
-        return None
+        return by_status(exc.status, f"HTTP {exc.status}", retry_after)
+    if isinstance(exc, requests.ConnectionError) and _no_connection(exc):
+        return Unreachable(describe(exc))
     if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
         return Transient(type(exc).__name__)
-    if isinstance(exc, (_BadFeed, arxiv.UnexpectedEmptyPageError, ValueError,
-                        requests.exceptions.ChunkedEncodingError)):
-        return Transient(str(exc) or type(exc).__name__)
-    return None
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return Transient(describe(exc))
+    if isinstance(exc, (arxiv.UnexpectedEmptyPageError, ValueError)):
+        return BadAnswer(describe(exc))
+    return Unexpected(describe(exc))
+
+
+def _no_connection(exc: BaseException) -> bool:
+    """A connection that was never made (refused, unknown host, no route), not one dropped."""
+    from urllib3.exceptions import NewConnectionError
+
+    for cause in causes(exc):
+        reason = getattr(cause, "reason", None)
+        if isinstance(cause, NewConnectionError) or isinstance(reason, NewConnectionError):
+            return True
+        if any(isinstance(a, NewConnectionError) for a in getattr(cause, "args", ())):
+            return True
+    return False
 
 
 def to_record(result: arxiv.Result) -> WorkRecord:
@@ -174,7 +254,7 @@ def to_record(result: arxiv.Result) -> WorkRecord:
     published = result.published
     return WorkRecord(
         title=" ".join(result.title.split()),
-        authors=[Author.parse(a.name) for a in result.authors],
+        authors=[author(a.name) for a in result.authors],
         arxiv_id=arxiv_id,
         year=published.year if published else None,
         month=published.month if published else None,

@@ -1,12 +1,15 @@
-"""What both API clients need and neither library gives: pacing, retries, a record of answers."""
+"""What every API client needs and no library gives: pacing, retries, a circuit, a record of answers."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Protocol, TypeVar
+
+from .base import NotFound, RateLimited, Rejected, SourceFailure, Transient, Unreachable
 
 T = TypeVar("T")
 
@@ -18,20 +21,8 @@ def batched(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 
 class Recorder(Protocol):
-    def __call__(self, service: str, url: str, status: int, headers: dict, body: str,
+    def __call__(self, service: str, url: str, status: int, headers: dict[str, str], body: str,
                  elapsed_ms: int) -> None: ...
-
-
-class SourceFailure(Exception):
-    """A question the service could not answer this time (after retries)."""
-
-
-@dataclass
-class Transient:
-    """Why an attempt failed in a way worth retrying, and how long the server asked us to wait."""
-
-    reason: str
-    retry_after: float | None = None
 
 
 class Throttle:
@@ -80,36 +71,122 @@ class Slots:
             self._free.notify()
 
 
-def with_retries(call: Callable[[], T], classify: Callable[[Exception], Transient | None],
-                 retries: int, backoff: float, throttle: Throttle) -> T:
-    """Run `call`; on a transient failure wait (Retry-After, else exponential) and try again.
+class Circuit:
+    """Stops asking a service after `limit` consecutive connection failures, for the rest of the run.
 
-    Non-transient errors become SourceFailure at once; transient ones after
-    `retries` further attempts.
+    `on_open(service, reason)` is told once, when it opens.
+    """
+
+    def __init__(self, service: str, limit: int = 3,
+                 on_open: Callable[[str, str], None] | None = None):
+        self.service = service
+        self.limit = limit
+        self.on_open = on_open
+        self.reason: str | None = None  # set once open
+        self._streak = 0
+        self._lock = threading.Lock()
+
+    def check(self) -> None:
+        """Raise Unreachable at once when the service was given up for this run."""
+        if self.reason is not None:
+            raise Unreachable(f"{self.reason}; not asked again this run")
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self._streak = 0
+
+    def failed(self, failure: SourceFailure) -> None:
+        """Count a connection failure; any other failure proves the service is there."""
+        with self._lock:
+            if not isinstance(failure, Unreachable):
+                self._streak = 0
+                return
+            self._streak += 1
+            if self._streak < self.limit or self.reason is not None:
+                return
+            self.reason = f"{self.service} unreachable ({failure.reason})"
+        if self.on_open:
+            self.on_open(self.service, self.reason)
+
+
+def with_retries(call: Callable[[], T], classify: Callable[[Exception], SourceFailure],
+                 retries: int, backoff: float, throttle: Throttle,
+                 circuit: Circuit | None = None) -> T:
+    """Run `call`; on a failure worth retrying wait (Retry-After, else exponential) and try again.
+
+    Failures are typed by `classify`; one that is not worth retrying is raised
+    at once, the others after `retries` further attempts. A connection failure
+    is retried after at most a second, and an open circuit stops at once.
     """
     for attempt in range(retries + 1):
+        if circuit:
+            circuit.check()
         throttle.wait()
         try:
-            return call()
-        except Exception as exc:  # classified below; anything unknown is not retried
-            verdict = classify(exc)
-            if verdict is None:
-                raise SourceFailure(describe(exc)) from exc
+            result = call()
+        except Exception as exc:  # every exception is typed below; SourceFailure is raised
+            failure = classify(exc)
+            if circuit:
+                circuit.failed(failure)
+                circuit.check()
+            if not failure.retry:
+                raise failure from exc
             if attempt == retries:
-                raise SourceFailure(f"{verdict.reason} (gave up after {retries + 1} attempts)") from exc
-            wait = verdict.retry_after if verdict.retry_after is not None else backoff * 2 ** attempt
+                failure.reason = f"{failure.reason} (gave up after {retries + 1} attempts)"
+                failure.args = (failure.reason,)
+                raise failure from exc
+            wait = backoff * 2 ** attempt
+            if isinstance(failure, RateLimited) and failure.retry_after is not None:
+                wait = failure.retry_after
+            elif isinstance(failure, Unreachable):
+                wait = min(wait, 1.0)
             throttle.hold(min(wait, 300.0))
+            continue
+        if circuit:
+            circuit.succeeded()
+        return result
     raise AssertionError("unreachable")
 
 
-def describe(exc: Exception) -> str:
+def describe(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0][:300]
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds (only the delta-seconds form is used by these services)."""
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and the exceptions it was raised from (clients wrap the ones that say what happened)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def by_status(status: int, reason: str, retry_after: float | None = None) -> SourceFailure:
+    """The failure an HTTP error status means, whatever text came with it."""
+    if status == 404:
+        return NotFound(reason)
+    if status == 429 or (status == 503 and retry_after is not None):
+        return RateLimited(reason, retry_after)
+    if status >= 500:
+        return Transient(reason)
+    return Rejected(reason)
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After in either of its forms: delta-seconds ("120") or an HTTP date."""
+    if not value:
         return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())

@@ -26,7 +26,7 @@ _ID_OK = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
 class Fault:
     """One injected misbehaviour, applied to the next `times` matching requests.
 
-    kind: status (answer `status` with `headers`), slow (sleep `seconds` first),
+    kind: status (answer `status` with `headers` and `body`), slow (sleep `seconds` first),
     drop (close the connection without answering), truncate (cut the body in
     half), malformed (200 with a body that is not the format), empty (arXiv: an
     empty feed), error-entry (arXiv: 200 with an error entry), entities (arXiv:
@@ -40,6 +40,7 @@ class Fault:
     headers: dict = field(default_factory=dict)
     seconds: float = 0.0
     path_contains: str | None = None
+    body: str | None = None  # status: the body to send (JSON when it starts with "{")
 
 
 @dataclass
@@ -315,9 +316,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault and fault.kind == "status":
             # Crossref's JSON error shape (a list of messages); arXiv answers in plain text.
-            body = ('{"status":"failed","message-type":"exception","message":'
-                    '[{"type":"exception","message":"injected fault"}]}'
-                    if service == "crossref" and fault.status >= 500 else "Service unavailable")
+            body = fault.body or ('{"status":"failed","message-type":"exception","message":'
+                                  '[{"type":"exception","message":"injected fault"}]}'
+                                  if service == "crossref" and fault.status >= 500
+                                  else "Service unavailable")
             ctype = "application/json" if body.startswith("{") else "text/plain"
             return self._send(fault.status, body, ctype, fault.headers)
         if service == "arxiv":
