@@ -161,11 +161,13 @@ def decide(entry: BibEntry, reading: Reading, outcome: Outcome,
 def _doubt(entry: BibEntry, reading: Reading, outcome: Outcome) -> str | None:
     """Why the record found may be another paper than the entry's (None when it is the same)."""
     work = outcome.work
-    if reading.title and outcome.score is not None and outcome.score < RENAMED_BELOW:
-        return f"the record's title differs from the entry's ({outcome.score:.0f}): {work.title!r}"
     overlap = author_overlap(reading.authors, work.authors)
     if overlap is not None and overlap < AUTHOR_OVERLAP:
         return "no author in common with the record found"
+    renamed = reading.title and outcome.score is not None and outcome.score < RENAMED_BELOW
+    if renamed and overlap is None:  # found by its id, but retitled: only its authors can confirm
+        return (f"the record's title differs from the entry's ({outcome.score:.0f}) and no "
+                f"authors confirm it: {work.title!r}")
     if not reading.preprint:
         return mismatch(entry, reading, work)
     return None
