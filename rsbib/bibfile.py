@@ -229,7 +229,7 @@ def _removal(raw: str, span: FieldSpan) -> tuple[int, int, str]:
     if rest:
         end += rest.end()
     line_start = raw.rfind("\n", 0, span.start) + 1
-    tail = re.match(r"[ \t]*\n", raw[end:])
+    tail = re.match(r"[ \t]*\r?\n", raw[end:])
     if raw[line_start:span.start].strip() == "" and tail:
         return line_start, end + tail.end(), ""
     if not rest:  # the last field, written without a trailing comma: take the comma before it
@@ -244,9 +244,10 @@ def _addition(entry: BibEntry, kept: list[FieldSpan],
               added: list[tuple[str, str]]) -> tuple[int, int, str]:
     """New fields after the last kept one, with its indent and ` = ` (aligned if the entry is)."""
     raw = entry.raw
+    newline = "\r\n" if "\r\n" in raw else "\n"
     if not kept:
         at = len(raw.rstrip()[:-1].rstrip())  # before the closing brace
-        return at, at, "".join(f",\n  {n} = {v}" for n, v in added)
+        return at, at, "".join(f",{newline}  {n} = {v}" for n, v in added)
     last = kept[-1]
     line_start = raw.rfind("\n", 0, last.start) + 1
     own_line = raw[line_start:last.start].strip() == ""
@@ -262,11 +263,11 @@ def _addition(entry: BibEntry, kept: list[FieldSpan],
             lines.append(head.ljust(equals_at) + "=" + after_equals + value)
         else:
             lines.append(head + separator + value)
-    joiner = ",\n" if own_line else ", "
+    joiner = "," + newline if own_line else ", "
     comma = re.match(r"\s*,", raw[last.value_end:])
     if comma:  # a trailing comma already: the new fields follow it, and keep one themselves
         at = last.value_end + comma.end()
-        return at, at, ("\n" if own_line else " ") + joiner.join(lines) + ","
+        return at, at, (newline if own_line else " ") + joiner.join(lines) + ","
     return last.value_end, last.value_end, joiner + joiner.join(lines)
 
 

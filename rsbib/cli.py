@@ -589,7 +589,7 @@ def upgrade(bib_path, db_path, output, in_place, dry_run, overwrite, fmt) -> Non
     else:
         with opened(db_path, readonly=dry_run) as library:
             result = _upgrade_with(library, text, bib_path, settings, overwrite)
-        if new_library:
+        if new_library and fmt == "text":  # the JSON report stays one document
             click.echo(f"Created {db_path} to keep the answers (a second run asks nothing).",
                        err=True)
     if fmt == "json":
