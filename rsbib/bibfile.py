@@ -195,9 +195,11 @@ def edit_entry(entry: BibEntry, new_type: str | None, changes: dict[str, str | N
         span = entry.span(old)
         if span is not None and changes.get(new) is not None and entry.span(new) is None:
             separator = raw[span.start + len(span.name):span.value_start]
+            written = new.upper() if span.name.isupper() else new
             before, _, after = separator.partition("=")
             width = len(span.name) + len(before)  # keeps an aligned `=` where it was
-            head = (new.ljust(width) if before and len(new) < width else new + before) + "=" + after
+            head = (written.ljust(width) if before and len(new) < width else written + before) \
+                + "=" + after
             edits.append((span.start, span.value_end, head + str(changes[new])))
             changes = {k: v for k, v in changes.items() if k not in (old, new)}
     for name, value in changes.items():
@@ -256,9 +258,10 @@ def _addition(entry: BibEntry, kept: list[FieldSpan],
     after_equals = separator.split("=", 1)[1]
     columns = {f.value_start - (raw.rfind("\n", 0, f.start) + 1) for f in entry.fields}
     equals_at = columns.pop() - 1 - len(after_equals) if len(columns) == 1 else 0
+    shouting = all(f.name.isupper() for f in entry.fields)  # `TITLE = ...`: new names alike
     lines = []
     for name, value in added:
-        head = indent + name
+        head = indent + (name.upper() if shouting else name)
         if own_line and len(entry.fields) > 1 and len(head) < equals_at:
             lines.append(head.ljust(equals_at) + "=" + after_equals + value)
         else:

@@ -167,6 +167,8 @@ def to_version_of_record(entry: BibEntry, reading: Reading, work: WorkRecord) ->
     """A preprint entry becomes its version of record; the arXiv id stays (as eprint)."""
     biblatex = uses_biblatex(entry)
     entry_type, fields = rendered(work, entry.key, reading.authors, biblatex)
+    if entry_type not in ("article", "inproceedings"):
+        return Edit()  # no authors on record or in the entry: nothing rsbib can write honestly
     edit = Edit(new_type=entry_type if entry_type != entry.entry_type else None)
     if edit.new_type:
         edit.changes.append(Change("@type", entry.entry_type, entry_type))

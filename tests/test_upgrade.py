@@ -30,6 +30,12 @@ def upgrade(tmp_path: Path, source: Path | str, *args: str):
     return run("upgrade", str(source), "--db", str(tmp_path / "library.db"), *args)
 
 
+def bib_file(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
 def entries(text: str) -> dict:
     return {e.key: e for e in bibtexparser.parse_string(text).entries}
 
@@ -136,12 +142,10 @@ def test_text_report_lists_each_changed_field(api, tmp_path, bib):
 
 
 def test_author_guard_refuses_a_record_of_other_authors(api, tmp_path):
-    path = tmp_path / "other.bib"
     original = ("@inproceedings{x,\n  title = {An Agenda for Multimodal Foundation Models for "
                 "Earth Observation},\n  author = {Someone, Else and Another, Person},\n"
                 "  booktitle = {IGARSS},\n  year = {2023}\n}\n")
-    path.write_text(original)
-    result = upgrade(tmp_path, path, "--format", "json")
+    result = upgrade(tmp_path, bib_file(tmp_path, "other.bib", original), "--format", "json")
     (entry,) = report(result)["entries"]
     assert entry["status"] == "uncertain" and entry["reason"].startswith("no author in common")
     assert result.stdout == original
@@ -149,10 +153,9 @@ def test_author_guard_refuses_a_record_of_other_authors(api, tmp_path):
 
 
 def test_overwrite_updates_a_published_entry(api, tmp_path):
-    path = tmp_path / "pub.bib"
-    path.write_text("@article{ring,\n  title = {RingMo: A Remote Sensing Foundation Model With "
-                    "Masked Image Modeling},\n  journal = {TGRS},\n  year = {2022},\n"
-                    "  doi = {10.1109/tgrs.2022.3194732},\n  keywords = {mine}\n}\n")
+    path = bib_file(tmp_path, "pub.bib", "@article{ring,\n  title = {RingMo: A Remote Sensing "
+                    "Foundation Model With Masked Image Modeling},\n  journal = {TGRS},\n"
+                    "  year = {2022},\n  doi = {10.1109/tgrs.2022.3194732},\n  keywords = {mine}\n}\n")
     plain = upgrade(tmp_path, path)
     assert plain.stdout == path.read_text()  # has a DOI: not even looked up
     assert sum(api.counts().values()) == 0
@@ -199,12 +202,10 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
 
 
 def test_broken_block_is_named_and_kept(api, tmp_path):
-    path = tmp_path / "broken.bib"
     text = ("@article{broken, title = {Never closed\n\n"
             "@article{fine,\n  title = {Unheard Of: A Study No Service Has Ever Indexed},\n"
             "  year = {2022}\n}\n")
-    path.write_text(text)
-    result = upgrade(tmp_path, path)
+    result = upgrade(tmp_path, bib_file(tmp_path, "broken.bib", text))
     assert result.stdout == text
     assert "broken.bib:1: not valid BibTeX" in result.stderr
 
@@ -294,3 +295,13 @@ def test_edit_removes_a_last_field_without_trailing_comma():
         "@article{k, title = {T}}"
     assert edited("@article{k, volume = 3, title = {T}}", {"volume": None}) == \
         "@article{k, title = {T}}"
+
+
+def test_biblatex_entry_is_upgraded_in_biblatex_fields(api, tmp_path):
+    path = bib_file(tmp_path, "bl.bib", "@online{r,\n  title = {RemoteCLIP: A Vision Language "
+                    "Foundation Model for Remote Sensing},\n  author = {Liu, Fan},\n"
+                    "  date = {2023-06-19},\n  eprinttype = {arxiv},\n  eprint = {2306.11029},\n}\n")
+    out = upgrade(tmp_path, path).stdout
+    assert out.startswith("@article{r,")
+    assert "journaltitle = {IEEE Transactions on Geoscience and Remote Sensing}" in out
+    assert "date = {2024}" in out and "journal =" not in out and "year" not in out
