@@ -115,6 +115,23 @@ def expand(value: str, strings: dict[str, str]) -> str:
     return "".join(out)
 
 
+def load(path: str) -> str:
+    """The text of a .bib file ('-' is stdin), line endings as they are; BibError if unreadable."""
+    import sys
+
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read().decode("utf-8")
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except UnicodeDecodeError as exc:
+        raise BibError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except IsADirectoryError:
+        raise BibError(f"{path}: is a directory; name a .bib file") from None
+    except OSError as exc:
+        raise BibError(f"{path}: cannot read ({(exc.strerror or str(exc)).lower()})") from None
+
+
 def _field_spans(entry: Entry, raw: str) -> list[FieldSpan] | None:
     """Where each parsed field sits in the raw text; None when the text does not show them in order."""
     spans, position = [], raw.find(",", raw.find("{"))

@@ -541,7 +541,7 @@ def serve(db_path, port, host, immutable) -> None:
 
 
 @cli.command()
-@click.argument("bib_path", metavar="FILE.bib", type=click.Path(dir_okay=False))
+@click.argument("bib_path", metavar="FILE.bib")
 @db_option
 @click.option("-o", "--output", metavar="FILE",
               help="Write the upgraded file here ('-' is stdout; the default).")
@@ -558,6 +558,7 @@ def upgrade(bib_path, db_path, output, in_place, dry_run, overwrite, fmt) -> Non
       rsbib upgrade refs.bib > upgraded.bib
       rsbib upgrade refs.bib --in-place
       rsbib upgrade refs.bib --dry-run --format json
+      cat refs.bib | rsbib upgrade - > upgraded.bib
 
     Keys, entry order, comments, @strings and every field rsbib does not
     manage (file, keywords, abstract, notes) stay as they are; entries that
@@ -565,20 +566,20 @@ def upgrade(bib_path, db_path, output, in_place, dry_run, overwrite, fmt) -> Non
     is reported with its candidates (exit code 1). Answers are kept in the
     library (--db, created if missing), so a second run sends no request.
     """
+    from .bibfile import BibError, load
     from .settings import Settings
     from .upgrade import text_report
 
     if in_place and output:
         fail("give -o FILE or --in-place, not both")
+    if in_place and bib_path == "-":
+        fail("--in-place needs a file, not stdin")
     if output and output != "-" and os.path.abspath(output) == os.path.abspath(bib_path):
         fail("-o names the input file; use --in-place to replace it")
     try:
-        with open(bib_path, encoding="utf-8", newline="") as handle:
-            text = handle.read()
-    except UnicodeDecodeError as exc:
-        fail(f"{bib_path}: not UTF-8 text (byte {exc.start})")
-    except OSError as exc:
-        fail(f"{bib_path}: cannot read ({(exc.strerror or str(exc)).lower()})")
+        text = load(bib_path)
+    except BibError as exc:
+        fail(str(exc))
     try:
         settings = Settings.from_env()
     except ValueError as exc:

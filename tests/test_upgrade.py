@@ -305,3 +305,11 @@ def test_biblatex_entry_is_upgraded_in_biblatex_fields(api, tmp_path):
     assert out.startswith("@article{r,")
     assert "journaltitle = {IEEE Transactions on Geoscience and Remote Sensing}" in out
     assert "date = {2024}" in out and "journal =" not in out and "year" not in out
+
+
+def test_stdin_in_stdout_out(api, tmp_path):
+    text = BEFORE.read_text()
+    result = run("upgrade", "-", "--db", str(tmp_path / "library.db"), input=text)
+    assert result.stdout == AFTER.read_text()
+    assert upgrade(tmp_path, "-", "--in-place").exit_code == 2
+    assert upgrade(tmp_path, tmp_path).exit_code == 2  # a directory
