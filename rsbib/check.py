@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass
 
 from . import venues
 from .awesome import ParsedList
+from .identifiers import read_link
 from .library import Library, row_keys
 from .listfix import Edit, apply, cell_text
-from .matching import normalize_title
 
 KINDS = ("stale-venue", "title", "preprint-link", "duplicate", "unresolved", "no-code")
 FIXABLE = {"stale-venue": "publication", "title": "title", "preprint-link": "paper"}
@@ -38,18 +38,56 @@ class Finding:
         return asdict(self)
 
 
-def check(parsed: ParsedList, text: str, library: Library) -> list[Finding]:
-    """Findings for every row of the list (`parsed` from `text`) that library.db knows."""
+class RowFinder:
+    """The library's entry for a row of the list being checked.
+
+    By the row's identity first; else, for a row edited since the last sync
+    (by `check --fix`, or by hand), the one listed entry of the same table with
+    the same paper link, the same title, or a work with the DOI the link names.
+    """
+
+    def __init__(self, library: Library):
+        from .matching import normalize_title  # rapidfuzz: only when a list is judged
+
+        self.title = normalize_title
+        self.by_key = {e["row_key"]: e for e in library.db["entries"].rows}
+        doi_of = dict(library.db.execute("SELECT id, doi FROM works WHERE doi IS NOT NULL"))
+        self.index: dict[tuple, list[dict]] = {}
+        for e in self.by_key.values():
+            if e["listed"]:
+                for clue in (("url", e["paper_url"]), ("title", normalize_title(e["title"])),
+                             ("doi", doi_of.get(e["work_id"]))):
+                    if clue[1]:
+                        self.index.setdefault((e["category"], *clue), []).append(e)
+
+    def find(self, row, key: str) -> dict | None:
+        if key in self.by_key:
+            return self.by_key[key]
+        link = read_link(row.paper_url)
+        for clue in (("url", row.paper_url), ("title", self.title(row.title)),
+                     ("doi", link.doi if link else None)):
+            found = self.index.get((row.category, *clue), []) if clue[1] else []
+            if len(found) == 1:
+                return found[0]
+        return None
+
+
+def check(parsed: ParsedList, text: str, library: Library,
+          only: tuple[str, ...] = ()) -> list[Finding]:
+    """Findings for every row of the list (`parsed` from `text`) that library.db knows.
+
+    `only` keeps the findings of those kinds. Rows no longer listed count for nothing.
+    """
     lines = text.splitlines()
-    entries = {e["row_key"]: e for e in library.db["entries"].rows}
+    finder = RowFinder(library)
     works = {w["id"]: w for w in library.db["works"].rows}
-    tables_of: dict[int, list[tuple[str, int]]] = {}
-    for e in entries.values():
-        if e["work_id"] is not None:
-            tables_of.setdefault(e["work_id"], []).append((e["category"], e["line"]))
+    tables_of: dict[int, set[str]] = {}
+    for e in finder.by_key.values():
+        if e["work_id"] is not None and e["listed"]:
+            tables_of.setdefault(e["work_id"], set()).add(e["category"])
     findings: list[Finding] = []
     for row, key in zip(parsed.rows, row_keys(parsed.rows)):
-        entry = entries.get(key)
+        entry = finder.find(row, key)
         if entry is None:
             continue  # not synced yet: nothing to judge it by
         work = works.get(entry["work_id"])
@@ -64,16 +102,30 @@ def check(parsed: ParsedList, text: str, library: Library) -> list[Finding]:
                 add("unresolved", row.title, None, f"{status}{entry['note'] or 'not looked up yet'}")
         else:
             _judge_work(row, work, add)
-            others = sorted({c for c, line in tables_of[work["id"]] if line != row.line} - {row.category})
+            others = sorted(tables_of.get(work["id"], set()) - {row.category})
             if others:
                 add("duplicate", row.category, None, f"also listed in {', '.join(others)}")
         if "code" in row.columns and row.code_url is None:
             add("no-code", cell_text(lines[row.line - 1], row.columns["code"]), None,
                 "no code link")
-    return findings
+    return [f for f in findings if not only or f.kind in only]
+
+
+def not_in_library(parsed: ParsedList, library: Library) -> list:
+    """Rows of the list that library.db cannot tell about (never synced): check cannot judge them."""
+    finder = RowFinder(library)
+    return [row for row, key in zip(parsed.rows, row_keys(parsed.rows))
+            if finder.find(row, key) is None]
+
+
+def failing(findings: list[Finding], fail_on: tuple[str, ...]) -> list[Finding]:
+    """The findings of the kinds in `fail_on` ("any": every kind)."""
+    return [f for f in findings if "any" in fail_on or f.kind in fail_on]
 
 
 def _judge_work(row, work: dict, add) -> None:
+    from .matching import normalize_title
+
     if venues.is_preprint_label(row.venue_label) and work["type"] != "preprint" \
             and work["venue_source"] == "crossref":
         label = venues.label_for(work["venue"])

@@ -17,6 +17,7 @@ import click
 
 from . import __version__
 from .awesome import SourceError
+from .check import KINDS as CHECK_KINDS
 from .library import STATUSES, Library, LibraryError
 
 db_option = click.option(
@@ -102,7 +103,9 @@ def cli() -> None:
 @db_option
 @click.option("--offline", is_flag=True, help="Send no request; keep what library.db holds.")
 @click.option("--refresh", is_flag=True, help="Ask the APIs again, even for rows already resolved.")
-def sync(source, db_path, offline, refresh) -> None:
+@click.option("--prune", is_flag=True,
+              help="Delete the rows no longer in the list (kept and marked by default).")
+def sync(source, db_path, offline, refresh, prune) -> None:
     """Parse the list, resolve every row through arXiv and Crossref, store it in the library.
 
     Rows already resolved are not asked again (unless --refresh); rows that
@@ -140,7 +143,8 @@ def sync(source, db_path, offline, refresh) -> None:
     with opened(db_path) as library:
         try:
             report = run_sync(library, text, name, offline=offline, refresh=refresh,
-                              settings=settings, start=start, on_unreachable=_say_unreachable)
+                              settings=settings, start=start, prune=prune,
+                              on_unreachable=_say_unreachable)
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
@@ -193,6 +197,15 @@ def _print_summary(report) -> None:
         echo(f"  {row['status']}: line {row['line']} [{row['category']}] "
              f"{row['abbreviation'] or row['title'][:60]}: {row['note']}")
     echo(f"{counts['works']} works in the library.")
+    if report.listing.get("pruned"):
+        echo(f"{report.listing['pruned']} rows no longer in the list were deleted (--prune).")
+    _echo_unlisted(counts, echo)
+
+
+def _echo_unlisted(counts: dict, echo) -> None:
+    if counts.get("unlisted"):
+        echo(f"{counts['unlisted']} rows are no longer in the list: kept with their works, keys and "
+             "corrections (`rsbib changes` lists them; `rsbib sync --prune` deletes them).")
 
 
 def _table(counts: dict) -> str:
@@ -219,6 +232,7 @@ def status(db_path, as_json) -> None:
     else:
         click.echo(_table(counts))
         click.echo(f"{counts['works']} works")
+        _echo_unlisted(counts, click.echo)
 
 
 @cli.command()
@@ -353,24 +367,30 @@ def search(query, db_path, field, fmt) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
               help="With --fix: where to write the corrected list.")
 @click.option("--in-place", is_flag=True, help="With --fix: overwrite the --source file.")
-@click.option("--only", multiple=True, type=click.Choice(["stale-venue", "title", "preprint-link"]),
-              help="With --fix: fix only these kinds (repeatable).")
-def check(source, db_path, fmt, fix, output, in_place, only) -> None:
+@click.option("--only", multiple=True, type=click.Choice(CHECK_KINDS),
+              help="Report (and fix) only these kinds (repeatable).")
+@click.option("--fail-on", multiple=True, type=click.Choice([*CHECK_KINDS, "any"]), metavar="KIND",
+              help="Exit 1 when the report has findings of this kind (repeatable; `any`: every kind).")
+def check(source, db_path, fmt, fix, output, in_place, only, fail_on) -> None:
     """Report what the list gets wrong, from the canonical records in the library.
 
     \b
     Kinds: stale-venue (listed as Arxiv, published since), title (renamed),
     preprint-link (links arXiv though a version of record exists), duplicate
     (the same paper in several tables), unresolved, no-code.
+    Exit 0 (a report) unless --fail-on names a kind found: then 1.
     \b
       rsbib check
       rsbib check --format json
+      rsbib check --source README.md --fail-on stale-venue --fail-on duplicate
       rsbib check --source README.md --fix -o FIXED.md
       rsbib check --source README.md --fix --in-place --only stale-venue
     """
     from .awesome import load_source, parse
-    from .check import check as find, fixed_text
+    from .check import check as find, failing, fixed_text, not_in_library
 
+    if (output or in_place) and not fix:
+        fail(f"{'-o' if output else '--in-place'} writes a fixed list: give --fix too")
     if fix and not (output or in_place):
         fail("--fix needs -o FILE or --in-place")
     if in_place and not source:
@@ -379,13 +399,20 @@ def check(source, db_path, fmt, fix, output, in_place, only) -> None:
         fail("give -o FILE or --in-place, not both")
     if output and source and os.path.abspath(output) == os.path.abspath(source):
         fail("-o names the source file; use --in-place to overwrite it")
+    if only and "any" not in fail_on and set(fail_on) - set(only):
+        fail(f"--fail-on {sorted(set(fail_on) - set(only))[0]} can never fail: --only leaves it out")
     try:
         text, name = load_source(source)
     except SourceError as exc:
         fail(str(exc))
     parsed = parse(text, name)
     with opened(db_path, readonly=True) as library:
-        findings = find(parsed, text, library)
+        findings = find(parsed, text, library, only)
+        unknown = not_in_library(parsed, library)
+    if unknown:
+        click.echo(f"warning: {len(unknown)} rows of {name} are not in {db_path} and were not "
+                   f"checked (first: line {unknown[0].line}); run `rsbib sync"
+                   f"{' --source ' + source if source else ''}` first", err=True)
     if fmt == "json":
         click.echo(json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False))
     else:
@@ -397,6 +424,10 @@ def check(source, db_path, fmt, fix, output, in_place, only) -> None:
         target = source if in_place else output
         _write_atomically(target, new)
         click.echo(f"{count} cells fixed in {target}", err=True)
+    failed = failing(findings, fail_on)
+    if failed:
+        click.echo(f"rsbib check: {len(failed)} findings of kinds named by --fail-on", err=True)
+        sys.exit(1)
 
 
 def _print_findings(findings, parsed) -> None:
@@ -413,6 +444,39 @@ def _print_findings(findings, parsed) -> None:
             click.echo(f"  line {f.line} {label}: {f.kind}: {f.reason}")
     counts = {k: sum(1 for f in findings if f.kind == k) for k in dict.fromkeys(f.kind for f in findings)}
     click.echo("\n" + ", ".join(f"{n} {k}" for k, n in counts.items()) if counts else "No findings.")
+
+
+@cli.command()
+@db_option
+@click.option("--since", metavar="RUN|DATE",
+              help="Compare with the list as it was after sync run RUN, or before DATE "
+                   "(YYYY-MM-DD, UTC). Default: the list recorded before the last one.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="Report format (markdown: ready for a changelog).")
+def changes(db_path, since, fmt) -> None:
+    """What changed in the list between syncs: rows added, removed, moved, edited; papers published.
+
+    \b
+      rsbib changes                         # between the last two lists synced
+      rsbib changes --since 3               # since sync run 3
+      rsbib changes --since 2026-01-01 --format markdown >> CHANGELOG.md
+    """
+    from . import changes as report
+
+    with opened(db_path, readonly=True) as library:
+        try:
+            old, new = report.versions(library.db, since)
+        except ValueError as exc:
+            fail(f"{db_path}: {exc}")
+        if old is None:
+            click.echo("note: no earlier list recorded; every row counts as added", err=True)
+        found = report.compare_with_library(library.db, old, new)
+        headings = {r["slug"]: r["heading"] for r in library.db["categories"].rows}
+    if fmt == "json":
+        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo((report.as_markdown if fmt == "markdown" else report.as_text)(found, headings),
+                   nl=False)
 
 
 @cli.command()
@@ -487,7 +551,8 @@ def _report_pinned(entry: dict, stored: list, replaced: list) -> None:
 
 def _find_row(library, row: str) -> dict:
     if row.isdigit():
-        found = list(library.db["entries"].rows_where("line = ?", [int(row)]))
+        found = list(library.db["entries"].rows_where("line = ?", [int(row)],
+                                                      order_by="listed DESC"))
     else:
         found = list(library.db.query(
             "SELECT e.* FROM entries e LEFT JOIN works w ON w.id = e.work_id "

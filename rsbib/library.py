@@ -19,12 +19,12 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-from . import citekeys
+from . import citekeys, history
 from .awesome import CiteBlock, ParsedList, Row
 from .identifiers import normalize_arxiv_id, publication_doi, read_link
 from .records import Author, Outcome, RowToResolve, WorkRecord
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 STATUSES = ("resolved", "unresolved", "ambiguous", "failed", "not-a-paper")
 # Statuses whose answer is final until the row changes or --refresh is given.
 SETTLED = ("resolved", "ambiguous", "not-a-paper")
@@ -100,7 +100,8 @@ class Library:
             if version < SCHEMA_VERSION:
                 raise LibraryError("is an older or empty library; run `rsbib sync` first")
             return
-        steps = {0: self._create_schema, 1: self._add_corrections, 2: self._add_run_services}
+        steps = {0: self._create_schema, 1: self._add_corrections, 2: self._add_history,
+                 3: self._add_run_services}
         while version < SCHEMA_VERSION:
             with self.db.atomic():
                 steps[version]()
@@ -118,8 +119,21 @@ class Library:
         self.db["corrections"].create_index(["row_key", "field"], unique=True)
         self.db["works"].add_column("corrected", str)
 
+    def _add_history(self) -> None:
+        """Schema 3: rows no longer listed are kept and marked; every distinct list read is recorded.
+
+        An upgraded library records the list it holds as its first version.
+        """
+        self.db["entries"].add_column("listed", int, not_null_default=1)
+        self.db["entries"].add_column("unlisted_run", int)
+        self.db["entries"].create_index(["listed"])
+        history.create_table(self.db)
+        last_run = self.db.execute("SELECT max(id) FROM sync_runs").fetchone()[0]
+        source = self.db.execute("SELECT source FROM sync_runs WHERE id = ?", [last_run]).fetchone()
+        history.record(self.db, last_run, source[0] if source else None)
+
     def _add_run_services(self) -> None:
-        """Schema 3: one row per run and service (address, requests, failures), for any number of services.
+        """Schema 4: one row per run and service (address, requests, failures), for any number of services.
 
         The figures of earlier runs move out of sync_runs' per-service columns
         (each step tolerates a file that already has part of it).
@@ -211,12 +225,18 @@ class Library:
 
     # -- the list ---------------------------------------------------------------
 
-    def store_list(self, parsed: ParsedList) -> None:
+    def store_list(self, parsed: ParsedList, run_id: int | None = None,
+                   prune: bool = False) -> dict[str, int]:
         """Write categories, entries and cite blocks of the list, keeping resolutions.
 
         An entry whose row is unchanged keeps its work and status; a changed row
-        is marked for resolution again; rows gone from the list are removed.
+        is marked for resolution again. A row gone from the list is never
+        deleted: it is marked no longer listed (`listed` = 0, `unlisted_run`),
+        keeping its work, key and corrections, and comes back as it was if the
+        list lists it again. `prune` deletes the rows no longer listed.
+        Returns how many rows were `unlisted` and `pruned` by this call.
         """
+        counts = {"unlisted": 0, "pruned": 0}
         with self.db.atomic():
             for cat in parsed.categories:
                 self.db["categories"].upsert(
@@ -225,7 +245,7 @@ class Library:
             seen = set()
             for row, key in zip(parsed.rows, row_keys(parsed.rows)):
                 seen.add(key)
-                record = entry_record(row, key)
+                record = {**entry_record(row, key), "listed": 1, "unlisted_run": None}
                 old = existing.get(key)
                 if old is None:
                     self.db["entries"].insert({**record, "status": "unresolved"})
@@ -235,10 +255,16 @@ class Library:
                         "score": None, "note": "row changed in the list", "candidates": None,
                         "resolved_run": None})
                 elif any(old[k] != v for k, v in record.items()):
-                    self.db["entries"].update(old["id"], record)  # moved, or a new code link
+                    self.db["entries"].update(old["id"], record)  # moved, listed again, new code link
             for key, old in existing.items():
-                if key not in seen:
+                if key in seen:
+                    continue
+                if prune:
                     self.db["entries"].delete(old["id"])
+                    counts["pruned"] += 1
+                elif old["listed"]:
+                    self.db["entries"].update(old["id"], {"listed": 0, "unlisted_run": run_id})
+                    counts["unlisted"] += 1
             used = {c.slug for c in parsed.categories}
             for slug in [r["slug"] for r in self.db["categories"].rows]:
                 if slug not in used and not self.db["entries"].count_where("category = ?", [slug]):
@@ -250,6 +276,12 @@ class Library:
                     "key": block.key, "entry_type": block.entry_type,
                     "fields": json.dumps(block.fields, ensure_ascii=False),
                     "line": block.line, "raw": block.raw}, replace=True)
+        return counts
+
+    def record_list(self, run_id: int | None, source: str | None) -> int | None:
+        """Keep this sync's list (rows and the papers they cite) if it differs from the last kept."""
+        with self.db.atomic():
+            return history.record(self.db, run_id, source)
 
     def entries_to_resolve(self, refresh: bool = False) -> list[dict]:
         """Entries with no answer yet: never looked up, changed, or failed (all with `refresh`).
@@ -264,10 +296,10 @@ class Library:
         pins = bindings(self)
         marks = ",".join("?" * len(SETTLED))
         pending = {e["id"]: e for e in self.db["entries"].rows_where(
-            None if refresh else
-            f"status not in ({marks}) and not (status = 'unresolved' and resolved_run is not null)",
+            "listed = 1" if refresh else f"listed = 1 and status not in ({marks}) "
+            "and not (status = 'unresolved' and resolved_run is not null)",
             None if refresh else SETTLED, order_by="id")}
-        for entry in self.db["entries"].rows_where(order_by="id") if pins else ():
+        for entry in self.db["entries"].rows_where("listed = 1", order_by="id") if pins else ():
             pin = pins.get(entry["row_key"])
             if not pin:
                 continue
@@ -292,7 +324,7 @@ class Library:
         extra = f" OR id IN ({marks})" if ids else ""
         return list(self.db.query(
             "SELECT id, category, line, abbreviation, title, status, note FROM entries "
-            f"WHERE status IN ('failed', 'ambiguous'){extra} ORDER BY line", ids))
+            f"WHERE listed = 1 AND (status IN ('failed', 'ambiguous'){extra}) ORDER BY line", ids))
 
     def cite_blocks(self) -> list[CiteBlock]:
         return [CiteBlock(r["key"], r["entry_type"], json.loads(r["fields"]), r["line"], r["raw"])
@@ -480,12 +512,17 @@ class Library:
     # -- reading ------------------------------------------------------------------
 
     def status_counts(self) -> dict:
-        """Rows per category and status, plus totals."""
+        """Rows per category and status, plus totals; rows no longer listed are counted apart."""
         counts: dict[str, dict[str, int]] = {}
+        listed_in = {r[0] for r in self.db.execute("SELECT DISTINCT category FROM entries "
+                                                   "WHERE listed = 1")}
+        kept_only = {r[0] for r in self.db.execute("SELECT DISTINCT category FROM entries")} - listed_in
         for cat in self.db["categories"].rows_where(order_by="position"):
-            counts[cat["slug"]] = {s: 0 for s in STATUSES}
+            if cat["slug"] not in kept_only:
+                counts[cat["slug"]] = {s: 0 for s in STATUSES}
         for slug, status, n in self.db.execute(
-                "SELECT category, status, count(*) FROM entries GROUP BY category, status"):
+                "SELECT category, status, count(*) FROM entries WHERE listed = 1 "
+                "GROUP BY category, status"):
             counts.setdefault(slug, {s: 0 for s in STATUSES})[status] = n
         totals = {s: sum(c[s] for c in counts.values()) for s in STATUSES}
         works = self.db["works"].count
@@ -493,6 +530,7 @@ class Library:
             "rows": sum(totals.values()),
             "works": works,
             "totals": totals,
+            "unlisted": self.db["entries"].count_where("listed = 0"),
             "categories": {slug: {"rows": sum(c.values()), **c} for slug, c in counts.items()},
         }
 

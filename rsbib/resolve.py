@@ -97,7 +97,7 @@ def is_not_a_paper(row: RowToResolve) -> bool:
         return True
     if row.link_kind in ("github", "huggingface"):
         return True
-    return not row.has_paper_link and not row.publication
+    return not row.has_paper_link and (row.publication or "-").strip() == "-"
 
 
 def merge(published: WorkRecord | None, preprint: WorkRecord | None) -> WorkRecord | None:

@@ -26,6 +26,7 @@ class SyncReport:
     counts: dict
     problems: list[Problem] = field(default_factory=list)
     attention: list[dict] = field(default_factory=list)  # failed and ambiguous rows
+    listing: dict = field(default_factory=dict)  # rows unlisted / pruned by this sync
 
     @property
     def exit_code(self) -> int:
@@ -53,6 +54,7 @@ class ResponseLog:
 def sync(library: Library, text: str, name: str, offline: bool = False,
          refresh: bool = False, settings: Settings | None = None,
          start: Callable[[int], Callable[[int], None]] | None = None,
+         prune: bool = False,
          on_unreachable: Callable[[str, str], None] | None = None) -> SyncReport:
     """Store the rows of the list `text` (read from `name`), resolve the unsettled ones, key the works.
 
@@ -68,7 +70,7 @@ def sync(library: Library, text: str, name: str, offline: bool = False,
         source=name, source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         rsbib_version=__version__, offline=int(offline), refresh=int(refresh),
         rows=len(parsed.rows))
-    library.store_list(parsed)
+    listing = library.store_list(parsed, run_id=run_id, prune=prune)
     pending = library.entries_to_resolve(refresh=refresh)
     log = ResponseLog()
     sources, plan = wiring.build(settings, log, on_unreachable)
@@ -90,9 +92,10 @@ def sync(library: Library, text: str, name: str, offline: bool = False,
     attention = library.needs_attention(also=kept)
     report = SyncReport(run_id, name, len(parsed.rows), 0 if offline else len(pending),
                         len(pending) if offline else 0, requests, counts, parsed.problems,
-                        attention)
+                        attention, listing)
     totals = counts["totals"]
     library.finish_run(run_id, resolved=totals["resolved"], ambiguous=totals["ambiguous"],
                        unresolved=totals["unresolved"], failed=totals["failed"],
                        not_a_paper=totals["not-a-paper"], exit_code=report.exit_code)
+    library.record_list(run_id, name)
     return report

@@ -108,3 +108,51 @@ def test_fix_only_one_kind_and_in_place(tmp_path):
     assert rows[67].paper_url == "https://arxiv.org/abs/2306.11029"  # links left alone
     assert rows[59].title == "SpectralGPT: Spectral Foundation Model"  # titles left alone
     assert run("check", "--db", SHIPPED, "--fix").exit_code == 2  # where to write?
+
+
+def test_fail_on_gates_and_a_fixed_copy_passes(tmp_path):
+    copy = tmp_path / "README.md"
+    copy.write_text(embedded_list_text())
+    gate = ("check", "--db", SHIPPED, "--source", str(copy), "--fail-on", "stale-venue")
+    result = run(*gate)
+    assert result.exit_code == 1 and "findings of kinds named by --fail-on" in result.stderr
+    assert "stale-venue" in result.stdout  # the report is still printed
+    assert run("check", "--db", SHIPPED, "--source", str(copy)).exit_code == 0  # a report by default
+    assert run("check", "--db", SHIPPED, "--source", str(copy), "--fix", "--in-place").exit_code == 0
+    result = run(*gate)
+    assert result.exit_code == 0, result.output
+    assert "not in" not in result.stderr  # every fixed row was still judged against the library
+    assert run(*gate, "--fail-on", "title", "--fail-on", "preprint-link").exit_code == 0
+    assert run(*gate, "--fail-on", "duplicate").exit_code == 1  # the fixes do not touch duplicates
+    assert run("check", "--db", SHIPPED, "--source", str(copy), "--fail-on", "any").exit_code == 1
+
+
+def test_only_filters_the_report():
+    found = findings("--only", "duplicate", "--only", "no-code")
+    assert {f["kind"] for f in found} == {"duplicate", "no-code"}
+    assert len(found) == len([f for f in findings() if f["kind"] in ("duplicate", "no-code")])
+    text = run("check", "--db", SHIPPED, "--only", "title").stdout
+    assert "title:" in text and "stale-venue" not in text and "duplicate" not in text
+
+
+def test_options_that_do_not_apply_are_refused(tmp_path):
+    target = tmp_path / "x.md"
+    result = run("check", "--db", SHIPPED, "-o", str(target))
+    assert result.exit_code == 2 and "--fix" in result.stderr and not target.exists()
+    assert len(result.stderr.strip().splitlines()) == 1
+    source = tmp_path / "list.md"
+    source.write_text(embedded_list_text())
+    assert run("check", "--db", SHIPPED, "--source", str(source), "--in-place").exit_code == 2
+    assert source.read_text() == embedded_list_text()
+    result = run("check", "--db", SHIPPED, "--only", "stale-venue", "--fail-on", "duplicate")
+    assert result.exit_code == 2 and "--only" in result.stderr
+    assert run("check", "--db", SHIPPED, "--fail-on", "nonsense").exit_code == 2
+
+
+def test_rows_the_library_never_saw_are_named(tmp_path):
+    source = tmp_path / "list.md"
+    source.write_text(embedded_list_text().replace(
+        "|**GeoKR**|", "|**New**|**A paper no sync has seen**|Arxiv2024|-|null|\n|**GeoKR**|", 1))
+    result = run("check", "--db", SHIPPED, "--source", str(source), "--fail-on", "stale-venue")
+    assert result.exit_code == 1
+    assert "warning: 1 rows of" in result.stderr and "(first: line 16)" in result.stderr

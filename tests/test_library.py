@@ -160,8 +160,18 @@ def test_wal_is_checkpointed_on_close(library_copy):
     assert not wal.exists() or wal.stat().st_size == 0
 
 
+def downgrade_to_schema_2(conn) -> None:
+    """What a library made by schema 2 holds: no list history, no `listed` marks."""
+    conn.execute("DROP TABLE list_versions")
+    conn.execute("DROP INDEX idx_entries_listed")
+    conn.execute("ALTER TABLE entries DROP COLUMN listed")
+    conn.execute("ALTER TABLE entries DROP COLUMN unlisted_run")
+    conn.execute("PRAGMA user_version = 2")
+
+
 def test_an_older_library_is_upgraded_in_place(library_copy):
     conn = sqlite3.connect(library_copy)
+    downgrade_to_schema_2(conn)
     conn.execute("DROP TABLE corrections")
     conn.execute("ALTER TABLE works DROP COLUMN corrected")
     conn.execute("PRAGMA user_version = 1")
@@ -173,6 +183,22 @@ def test_an_older_library_is_upgraded_in_place(library_copy):
     assert "corrections" in library.db.table_names() and "corrected" in library.db["works"].columns_dict
     assert library.db["entries"].count == 93  # nothing lost on the way
     library.close()
+
+
+def test_a_schema_2_library_gets_history_and_listed_marks(library_copy):
+    conn = sqlite3.connect(library_copy)
+    keys_before = keys(library_copy)
+    downgrade_to_schema_2(conn)
+    conn.commit()
+    conn.close()
+    library = Library(library_copy)
+    assert library.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert library.db.execute("SELECT count(*) FROM entries WHERE listed = 1").fetchone()[0] == 93
+    [version] = library.db.query("SELECT run_id, row_count FROM list_versions")
+    assert version == {"run_id": 1, "row_count": 93}  # the list it held is the first version
+    library.close()
+    assert keys(library_copy) == keys_before
+    assert run("changes", "--db", str(library_copy)).exit_code == 0
 
 
 def test_rekey_regenerates_keys_whatever_their_recorded_origin(library_copy):
