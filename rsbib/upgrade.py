@@ -94,7 +94,8 @@ def row_for(number: int, reading: Reading) -> RowToResolve:
     return RowToResolve(
         id=number, title=reading.title, venue_label="arXiv" if reading.preprint else None,
         label_year=reading.year, link_kind="arxiv" if arxiv_id else ("doi" if doi else None),
-        has_paper_link=True, publication=reading.venue, arxiv_id=arxiv_id, doi=doi)
+        has_paper_link=True, publication=reading.venue, arxiv_id=arxiv_id, doi=doi,
+        authors=tuple(a for a in reading.authors if a.family.lower() != "others"))
 
 
 def upgrade(text: str, name: str, cache: AnswerCache, settings: Settings | None = None,

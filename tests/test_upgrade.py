@@ -147,9 +147,22 @@ def test_author_guard_refuses_a_record_of_other_authors(api, tmp_path):
                 "  booktitle = {IGARSS},\n  year = {2023}\n}\n")
     result = upgrade(tmp_path, bib_file(tmp_path, "other.bib", original), "--format", "json")
     (entry,) = report(result)["entries"]
-    assert entry["status"] == "uncertain" and entry["reason"].startswith("no author in common")
+    assert entry["status"] == "uncertain" and "no author in common" in entry["reason"]
+    (refused,) = [c for c in entry["candidates"] if c["doi"] == "10.1109/igarss52108.2023.10282966"]
+    assert refused["score"] == 100 and refused["reason"] == "no author in common"
     assert result.stdout == original
     assert result.exit_code == 1
+
+
+def test_authors_confirm_a_title_too_far_to_stand_alone(api, tmp_path):
+    """The uncertain entry of the golden file, with its authors: title + authors + year match."""
+    text = ("@article{li,\n  title = {Geographical Knowledge-Driven Representations for Remote "
+            "Sensing Images},\n  author = {Li, Wenyuan and Chen, Keyan and Chen, Hao},\n"
+            "  journal = {IEEE Transactions on Geoscience and Remote Sensing},\n  year = {2022},\n}\n")
+    result = upgrade(tmp_path, bib_file(tmp_path, "li.bib", text), "--format", "json")
+    (entry,) = report(result)["entries"]
+    assert entry["status"] == "doi-added" and result.exit_code == 0
+    assert entries(result.stdout)["li"]["doi"] == "10.1109/tgrs.2021.3115569"
 
 
 def test_overwrite_updates_a_published_entry(api, tmp_path):
