@@ -583,26 +583,22 @@ def rekey(db_path, yes) -> None:
 @db_option
 @click.option("--port", default=8001, show_default=True, help="Port to listen on.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--immutable", is_flag=True,
-              help="Serve read-only and faster (only while no sync writes the file).")
-def serve(db_path, port, host, immutable) -> None:
-    """Browse the library with Datasette: facets, full-text search, canned queries."""
-    import shutil
-    import tempfile
+@click.option("--open", "open_browser", is_flag=True, help="Open the home page in a browser.")
+def serve(db_path, port, host, open_browser) -> None:
+    """Browse the library with Datasette: papers, search, BibTeX of any page (add .bib).
 
-    from .browse import datasette_args, metadata
+    The file is served read-only (immutable) and never changed; while a sync
+    is writing to it, it is served read-write so new rows show up.
+    """
+    from .browse import ServeError, serve as run_server
 
-    with opened(db_path, must_exist=True):
-        pass  # a valid library, checkpointed on close so --immutable sees every row
-    executable = shutil.which("datasette")
-    if executable is None:
-        fail("datasette is not installed (pip install datasette)")
-    handle, meta_path = tempfile.mkstemp(prefix="rsbib-metadata-", suffix=".json")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(metadata(db_path), out)
-    args = datasette_args(db_path, meta_path, port, host, immutable)
-    click.echo(f"Serving {db_path} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
-    os.execv(executable, args)
+    def announce(url: str, mode: str) -> None:
+        click.echo(f"Serving {db_path} ({mode}) on {url} (Ctrl+C stops)", err=True)
+
+    try:
+        run_server(db_path, host, port, open_browser, announce)
+    except ServeError as exc:
+        fail(str(exc))
 
 
 @cli.command()

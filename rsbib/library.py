@@ -24,7 +24,7 @@ from .awesome import CiteBlock, ParsedList, Row
 from .identifiers import normalize_arxiv_id, publication_doi, read_link
 from .records import Author, Outcome, RowToResolve, WorkRecord
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 STATUSES = ("resolved", "unresolved", "ambiguous", "failed", "not-a-paper")
 # Statuses whose answer is final until the row changes or --refresh is given.
 SETTLED = ("resolved", "ambiguous", "not-a-paper")
@@ -47,12 +47,29 @@ ENTRY_COLUMNS = {
 }
 
 
-PAPERS_VIEW = """
-SELECT w.id, w.citekey, w.title, w.authors, w.year, w.venue, w.type, w.doi, w.arxiv_id, w.url,
-       (SELECT group_concat(DISTINCT e.category) FROM entries e WHERE e.work_id = w.id) AS categories,
-       (SELECT count(*) FROM entries e WHERE e.work_id = w.id) AS rows
-FROM works w
+# The bibliography as `rsbib export` writes it: every work a row of the list cites, and every
+# row with no work (unresolved, not a paper), so a category shows all of its rows. Stored in
+# the `papers` table (rebuilt whenever a writer closes the library) so browsing stays fast.
+PAPERS_SELECT = """
+SELECT w.citekey, w.title, w.authors, w.year, w.venue, w.type, w.doi, w.arxiv_id,
+       cited.categories, 'resolved' AS status, cited.rows, w.id AS work_id, NULL AS entry_id
+FROM works w JOIN (
+    SELECT work_id, json_group_array(category) AS categories, sum(n) AS rows FROM (
+        SELECT e.work_id, e.category, count(*) AS n, min(c.position) AS position
+        FROM entries e JOIN categories c ON c.slug = e.category
+        WHERE e.work_id IS NOT NULL GROUP BY e.work_id, e.category ORDER BY e.work_id, position)
+    GROUP BY work_id) cited ON cited.work_id = w.id
+UNION ALL
+SELECT e.citekey, e.title, NULL, e.label_year, e.publication, NULL, e.link_doi, e.link_arxiv_id,
+       json_array(e.category), e.status, 1, NULL, e.id
+FROM entries e WHERE e.work_id IS NULL
+ORDER BY year DESC, citekey
 """
+PAPERS_COLUMNS = {"citekey": str, "title": str, "authors": str, "year": int, "venue": str,
+                  "type": str, "doi": str, "arxiv_id": str, "categories": str, "status": str,
+                  "rows": int, "work_id": int, "entry_id": int}
+SEARCHED = {"works": ["title", "authors", "venue", "abstract"],
+            "entries": ["title", "abbreviation", "publication"]}
 
 
 def now() -> str:
@@ -87,6 +104,14 @@ class Library:
         except sqlite3.Error as exc:
             raise LibraryError(f"{self.path}: cannot open as a library ({exc})") from exc
 
+    @classmethod
+    def reader(cls, connection: sqlite3.Connection, path: str | Path) -> Library:
+        """A read-only view of a library through a connection someone else opened (Datasette's)."""
+        library = cls.__new__(cls)
+        library.path, library.readonly = Path(path), True
+        library.db = sqlite_utils.Database(connection)
+        return library
+
     # -- schema -----------------------------------------------------------------
 
     def _migrate(self) -> None:
@@ -101,7 +126,7 @@ class Library:
                 raise LibraryError("is an older or empty library; run `rsbib sync` first")
             return
         steps = {0: self._create_schema, 1: self._add_corrections, 2: self._add_history,
-                 3: self._add_run_services}
+                 3: self._add_run_services, 4: self._browse_schema}
         while version < SCHEMA_VERSION:
             with self.db.atomic():
                 steps[version]()
@@ -152,6 +177,18 @@ class Library:
             if column in old:
                 self.db.execute(f"ALTER TABLE sync_runs DROP COLUMN {column}")
 
+    def _browse_schema(self) -> None:
+        """Schema 5: a `papers` table of every row of the bibliography; search stems (porter)."""
+        if "papers" in self.db.view_names():
+            self.db.execute("DROP VIEW papers")
+        self.db["papers"].create(PAPERS_COLUMNS, replace=True)
+        for column in ("year", "status", "work_id"):
+            self.db["papers"].create_index([column])
+        self.refresh_papers()
+        for table, columns in SEARCHED.items():
+            self.db[table].disable_fts()
+            self.db[table].enable_fts(columns, create_triggers=True, tokenize="porter")
+
     def _create_schema(self) -> None:
         db = self.db
         db["sync_runs"].create({
@@ -192,10 +229,8 @@ class Library:
                                 "elapsed_ms": int, "fetched_at": str}, pk="id",
                                foreign_keys=[("run_id", "sync_runs", "id")])
         db["responses"].create_index(["url"])
-        db.create_view("papers", PAPERS_VIEW)
-        db["works"].enable_fts(["title", "authors", "venue", "abstract"], create_triggers=True)
-        db["entries"].enable_fts(["title", "abbreviation", "publication"],
-                                 create_triggers=True)
+        for table, columns in SEARCHED.items():
+            db[table].enable_fts(columns, create_triggers=True)
 
     # -- runs and raw responses ---------------------------------------------------
 
@@ -543,8 +578,15 @@ class Library:
         self.db.execute("PRAGMA busy_timeout = 100")
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    def refresh_papers(self) -> None:
+        """Rebuild the `papers` table from works and entries (newest first, then by key)."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM papers")
+            self.db.execute(f"INSERT INTO papers SELECT * FROM ({PAPERS_SELECT})")
+
     def close(self) -> None:
         if not self.readonly:
+            self.refresh_papers()
             self.checkpoint()
         self.db.close()
 

@@ -63,7 +63,7 @@ def collect(library: Library, categories: list[str] | None = None,
             if ("work", entry["work_id"]) in seen:
                 continue
             seen.add(("work", entry["work_id"]))
-            work = library.db["works"].get(entry["work_id"])
+            work = _work(library, entry["work_id"])
             items.append(Item(work["citekey"], "work", work, entry, _authors(library, work["id"])))
         elif not resolved_only and ("row", entry["row_key"]) not in seen:
             seen.add(("row", entry["row_key"]))
@@ -78,6 +78,11 @@ def collect(library: Library, categories: list[str] | None = None,
             else:
                 items.append(Item(key, kind, None, entry, provisional=provisional))
     return items
+
+
+def _work(library: Library, work_id: int) -> dict:
+    """One work (a plain query: sqlite-utils' `get` reads the table's schema on every call)."""
+    return next(library.db.query("SELECT * FROM works WHERE id = ?", [work_id]))
 
 
 def completed_by_hand(entry: dict, pinned: dict[str, str]) -> dict:
@@ -102,6 +107,18 @@ def _authors(library: Library, work_id: int) -> list[Author]:
     return [Author(r["family"], r["given"] or "") for r in library.db.query(
         "SELECT a.family, a.given FROM work_authors wa JOIN authors a ON a.id = wa.author_id "
         "WHERE wa.work_id = ? ORDER BY wa.position", [work_id])]
+
+
+def select(library: Library, work_ids: set[int], entry_ids: set[int]) -> list[Item]:
+    """The items `rsbib export` writes for these works and rows (a row with a work is its work)."""
+    if entry_ids:
+        marks = ",".join("?" * len(entry_ids))
+        work_ids = work_ids | {r["work_id"] for r in library.db.query(
+            f"SELECT work_id FROM entries WHERE id IN ({marks}) AND work_id IS NOT NULL",
+            list(entry_ids))}
+    return [item for item in collect(library)
+            if (item.entry["work_id"] in work_ids if item.entry["work_id"] is not None
+                else item.entry["id"] in entry_ids)]
 
 
 def render(items: list[Item], fmt: str) -> tuple[str, list[str]]:
