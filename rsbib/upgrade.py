@@ -192,6 +192,8 @@ def text_report(result: UpgradeResult, name: str) -> list[str]:
             for c in e.changes:
                 new = "(removed)" if c.new is None else _shown(c.new)
                 lines.append(f"    {c.field}: {_shown(c.old)} -> {new}")
+        elif e.status == "unchanged" and e.reason:
+            lines.append(f"{where}: {e.reason}")
         elif e.status in ("uncertain", "failed", "not-found"):
             lines.append(f"{where}: {e.status}: {e.reason}; left as it is")
             for c in e.candidates:

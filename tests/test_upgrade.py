@@ -138,6 +138,7 @@ def test_text_report_lists_each_changed_field(api, tmp_path, bib):
     assert "    volume: abs/2311.07113 -> (removed)" in lines
     assert "    @type: misc -> inproceedings" in lines
     assert any(line.startswith("nobody2022unheard") and "not-found" in line for line in lines)
+    assert "cong2022satmae (" in result.stderr and "still a preprint" in result.stderr
     assert lines[-1].startswith("8 entries: 3 upgraded, 1 doi-added, 1 uncertain")
 
 
