@@ -44,6 +44,13 @@ def report(result) -> dict:
     return json.loads(result.stderr)
 
 
+def upgrade_one(tmp_path: Path, text: str):
+    """Upgrade a file of one entry; the run and that entry's JSON report."""
+    result = upgrade(tmp_path, bib_file(tmp_path, "one.bib", text), "--format", "json")
+    (entry,) = report(result)["entries"]
+    return result, entry
+
+
 @pytest.fixture
 def bib(tmp_path) -> Path:
     path = tmp_path / "refs.bib"
@@ -146,8 +153,7 @@ def test_author_guard_refuses_a_record_of_other_authors(api, tmp_path):
     original = ("@inproceedings{x,\n  title = {An Agenda for Multimodal Foundation Models for "
                 "Earth Observation},\n  author = {Someone, Else and Another, Person},\n"
                 "  booktitle = {IGARSS},\n  year = {2023}\n}\n")
-    result = upgrade(tmp_path, bib_file(tmp_path, "other.bib", original), "--format", "json")
-    (entry,) = report(result)["entries"]
+    result, entry = upgrade_one(tmp_path, original)
     assert entry["status"] == "uncertain" and "no author in common" in entry["reason"]
     (refused,) = [c for c in entry["candidates"] if c["doi"] == "10.1109/igarss52108.2023.10282966"]
     assert refused["score"] == 100 and refused["reason"] == "no author in common"
@@ -160,8 +166,7 @@ def test_authors_confirm_a_title_too_far_to_stand_alone(api, tmp_path):
     text = ("@article{li,\n  title = {Geographical Knowledge-Driven Representations for Remote "
             "Sensing Images},\n  author = {Li, Wenyuan and Chen, Keyan and Chen, Hao},\n"
             "  journal = {IEEE Transactions on Geoscience and Remote Sensing},\n  year = {2022},\n}\n")
-    result = upgrade(tmp_path, bib_file(tmp_path, "li.bib", text), "--format", "json")
-    (entry,) = report(result)["entries"]
+    result, entry = upgrade_one(tmp_path, text)
     assert entry["status"] == "doi-added" and result.exit_code == 0
     assert entries(result.stdout)["li"]["doi"] == "10.1109/tgrs.2021.3115569"
 
