@@ -332,3 +332,14 @@ def test_stdin_in_stdout_out(api, tmp_path):
     assert result.stdout == AFTER.read_text()
     assert upgrade(tmp_path, "-", "--in-place").exit_code == 2
     assert upgrade(tmp_path, tmp_path).exit_code == 2  # a directory
+
+
+def test_ambiguous_match_changes_nothing_and_names_both_candidates(api, tmp_path):
+    """No year and no authors: the paper and a same-title record are equally close."""
+    text = ("@article{ring,\n  title = {RingMo: A Remote Sensing Foundation Model With Masked "
+            "Image Modeling},\n  journal = {TGRS},\n}\n")
+    result, entry = upgrade_one(tmp_path, text)
+    assert entry["status"] == "uncertain" and "equally close" in entry["reason"]
+    dois = {c["doi"] for c in entry["candidates"] if c["accepted"]}
+    assert "10.1109/tgrs.2022.3194732" in dois and len(dois) >= 2
+    assert result.stdout == text and result.exit_code == 1
