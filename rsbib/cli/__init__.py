@@ -7,10 +7,10 @@ One module per group of commands; each adds its commands to `cli` (rsbib.cli.app
 
 from __future__ import annotations
 
-from . import exporting, listing, pinning, serving, syncing
+from . import exporting, listing, pinning, serving, syncing, upgrading
 from .app import cli
 
-__all__ = ["cli", "main", "exporting", "listing", "pinning", "serving", "syncing"]
+__all__ = ["cli", "main", "exporting", "listing", "pinning", "serving", "syncing", "upgrading"]
 
 
 def main() -> None:
