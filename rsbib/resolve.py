@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 
 from . import venues
 from .matching import (
-    Verdict, decide, normalize_title, preprint_query, published_query, published_search_text,
-    row_query, title_score,
+    TITLE_ALONE, Verdict, decide, normalize_title, preprint_of_query, preprint_query, published_query,
+    published_search_text, row_query, title_score,
 )
 from .records import Outcome, RowToResolve, WorkRecord
 from .sources.base import NotFound, Source, SourceFailure
@@ -44,6 +44,7 @@ class Plan:
     lookups: tuple[str, ...] = ()  # asked for the ids read from links; the first id a row has wins
     title_search: tuple[str, ...] = ()  # asked in turn for the rows no id settled
     published: tuple[str, ...] = ()  # asked in turn for the version of record of a preprint
+    fallback: tuple[str, ...] = ()  # asked last, for works still without a version of record
 
 
 @dataclass(eq=False)  # tasks are compared by identity: a row is itself, whatever it holds
@@ -61,6 +62,7 @@ class Task:
     searched: Verdict | None = None  # the first record source's answer to the row's own title
     searched_by: str | None = None
     project: bool = False  # the row names no paper (a code repository, a website)
+    fallback_answered: bool = False  # a fallback source answered for it (the label is not needed)
     ready: bool = False  # needs nothing more; a worker sets it last
     done: bool = False  # its outcome was handed out
 
@@ -76,10 +78,11 @@ class Task:
             else:
                 self.published = verdict.match
             self.methods.append(f"{source.name}-title")
-            self.score = verdict.score
-        elif verdict.status == "ambiguous":
+            if self.score is None:  # a preprint joined to a version of record keeps its score
+                self.score = verdict.score
+        elif verdict.status == "ambiguous" and self.published is None:
             self.ambiguous = verdict
-        else:
+        elif self.published is None:
             self.notes.append(f"{label(source)}: {verdict.reason}")
 
     def settled(self) -> bool:
@@ -120,13 +123,44 @@ def merge(published: WorkRecord | None, preprint: WorkRecord | None) -> WorkReco
 
 
 def fill_from_label(work: WorkRecord, row: RowToResolve) -> WorkRecord:
-    """A preprint whose venue no API holds (NeurIPS, ICLR, CVPRW) takes the row's label."""
+    """A preprint whose version of record no source could be asked for takes the row's label.
+
+    (When a fallback source such as DBLP answered without a version of record,
+    the work stays a preprint: the label alone is not evidence enough.)
+    """
     venue = venues.from_label(row.venue_label) if work.type == "preprint" else None
     if venue is None:
         return work
     return work.with_changes(venue=venue.name, type=venue.type,
                              year=row.label_year or work.year,
                              month=None, venue_source="list")
+
+
+def twin(match: WorkRecord, candidates: list[WorkRecord]) -> WorkRecord | None:
+    """The preprint among `candidates` that is `match` posted on arXiv (same title, an arXiv id)."""
+    return next((c for c in candidates if c.type == "preprint" and c.arxiv_id
+                 and title_score(c.title, match.title) >= TITLE_ALONE), None)
+
+
+def identifier(record: WorkRecord, kind: str | None) -> str | None:
+    """A record's identifier of this kind ("arxiv", "doi")."""
+    return {"arxiv": record.arxiv_id, "doi": record.doi}.get(kind or "")
+
+
+def completed(partial: WorkRecord, whole: WorkRecord) -> WorkRecord:
+    """`partial` (from a fallback source) with the gaps filled from the service that owns its id.
+
+    A preprint is replaced by arXiv's record; a version of record keeps its venue
+    and its `venue_source` and takes the registrar's authors, issue, month and
+    publisher where it lacks them.
+    """
+    if partial.type == "preprint":
+        return whole
+    return partial.with_changes(
+        authors=whole.authors or partial.authors,
+        volume=partial.volume or whole.volume, issue=partial.issue or whole.issue,
+        pages=partial.pages or whole.pages, month=partial.month or whole.month,
+        publisher=partial.publisher or whole.publisher, url=partial.url or whole.url)
 
 
 def lookup_method(source: Source) -> str:
@@ -140,7 +174,8 @@ class Resolver:
     def __init__(self, sources: Sequence[Source], plan: Plan,
                  advance: Callable[[int], None] | None = None, batch_seconds: float = 2.0):
         self.sources = {s.name: s for s in sources}
-        unknown = {*plan.lookups, *plan.title_search, *plan.published} - set(self.sources)
+        unknown = {*plan.lookups, *plan.title_search, *plan.published, *plan.fallback} \
+            - set(self.sources)
         if unknown:
             raise ValueError(f"the plan names sources that were not given: {sorted(unknown)}")
         self.plan = plan
@@ -188,6 +223,7 @@ class Resolver:
                 line.result()
 
         self._published_versions([t for t in searched if t.preprint and not t.published])
+        self._ask_fallback([t for t in tasks if not t.done and self._wants_fallback(t)])
         yield self._finish([t for t in tasks if not t.done])
 
     def _preprint_line(self, source: Source, tasks: list[Task]) -> list[Task]:
@@ -211,8 +247,12 @@ class Resolver:
                 self._search_titles(chain, 0, by_title)
         finally:
             self._row_searches_done.set()
+        # Works found by DOI join the later steps: a preprint source is asked for their preprint.
+        found_by_id = [t for s in record_sources for t in by_id[s.name] if t.published and not t.ready]
         for step in range(1, len(chain)):
-            self._search_titles(chain, step, by_title)
+            self._search_titles(chain, step, by_title + found_by_id)
+        for task in found_by_id:
+            task.ready = True
         return by_title
 
     # -- steps ----------------------------------------------------------------------
@@ -239,7 +279,7 @@ class Resolver:
                                           f"({task.score:.0f})")
                 else:
                     task.published = found
-                    task.ready = True
+                    task.ready = not self._joins_preprint()
                 continue
             failure = answer.failures.get(key)
             if isinstance(failure, NotFound) and rerouted is not None:
@@ -251,10 +291,24 @@ class Resolver:
 
     @staticmethod
     def _needs(source: Source, task: Task) -> bool:
-        """Whether a title-search source is still to be asked for this row."""
-        if task.settled():
+        """Whether a title-search source is still to be asked for this row.
+
+        A preprint source is asked for every row without a preprint, also one
+        whose version of record is found (by that record's title): a published
+        paper that has a preprint carries both.
+        """
+        if task.failures or task.ambiguous:
             return False
-        return source.kind != "preprint" or task.preprint is None
+        return task.preprint is None if source.kind == "preprint" else task.published is None
+
+    def _joins_preprint(self) -> bool:
+        """Whether a preprint source searches titles after the record sources (see `_needs`)."""
+        return any(s.kind == "preprint" for s in self._in(self.plan.title_search[1:]))
+
+    def _wants_fallback(self, task: Task) -> bool:
+        """A row the fallback sources are to be asked for: no version of record, nothing wrong."""
+        return bool(self.plan.fallback) and not (task.project or task.published or task.failures
+                                                 or task.ambiguous)
 
     def _search_titles(self, chain: list[Source], step: int, tasks: list[Task]) -> None:
         """Step `step` of the title chain: its source asked for the rows still unplaced."""
@@ -262,19 +316,30 @@ class Resolver:
         later = chain[step + 1:]
         asked = [t for t in tasks if self._needs(source, t)]
         for chunk in batched(asked, CHUNK):
-            self._prefetch(source, [t.title for t in chunk])
+            self._prefetch(source, [self._search_text(source, t) for t in chunk])
             for task in chunk:
-                candidates = self._candidates(source, task.title, task)
+                candidates = self._candidates(source, self._search_text(source, task), task)
                 if candidates is not None:
-                    query = preprint_query(task.row) if source.kind == "preprint" \
-                        else row_query(task.row)
+                    if source.kind != "preprint":
+                        query = row_query(task.row)
+                    elif task.published is not None:
+                        query = preprint_of_query(task.published)
+                    else:
+                        query = preprint_query(task.row)
                     verdict = decide(query, candidates)
                     if source.kind != "preprint" and task.searched is None:
                         task.searched, task.searched_by = verdict, source.name
                     task.take(verdict, source)
                 task.ready = not any(self._needs(s, task) for s in later) and not (
                     task.preprint and not task.published and not task.failures
-                    and self.plan.published)
+                    and self.plan.published) and not self._wants_fallback(task)
+
+    @staticmethod
+    def _search_text(source: Source, task: Task) -> str:
+        """A row's title; for a preprint source and a row already published, the record's title."""
+        if source.kind == "preprint" and task.published is not None and task.published.title:
+            return task.published.title
+        return task.title
 
     def _published_versions(self, tasks: list[Task]) -> None:
         """Find the version of record of each preprint: its own DOI, else a title search."""
@@ -300,7 +365,7 @@ class Resolver:
         for source in self._in(self.plan.published):
             self._published_by_search(source, [t for t in tasks if not t.settled()])
         for task in tasks:
-            task.ready = True
+            task.ready = not self._wants_fallback(task)
 
     def _published_by_search(self, source: Source, tasks: list[Task]) -> None:
         """Ask `source` for each preprint's version of record by its title and first author."""
@@ -320,6 +385,56 @@ class Resolver:
             if verdict.status == "match":
                 task.published = verdict.match
                 task.methods.append(f"{source.name}-title")
+
+    def _ask_fallback(self, tasks: list[Task]) -> None:
+        """The fallback sources, in turn, for works without a version of record and unplaced rows.
+
+        Each is asked once per work, by its preprint's title (else the row's); the
+        same matching rules decide, and only a published record can be the version
+        of record. A preprint hit that is the match's twin gives an unplaced row
+        its arXiv id, whose record the preprint source then gives; a DOI the
+        match names is completed from the DOI source.
+        """
+        for source in self._in(self.plan.fallback):
+            wanted = [t for t in tasks if self._wants_fallback(t)]
+            texts = {id(t): t.preprint.title if t.preprint else t.title for t in wanted}
+            self._prefetch(source, list(texts.values()))
+            for task in wanted:
+                candidates = self._candidates(source, texts[id(task)], task)
+                if candidates is None:
+                    continue
+                task.fallback_answered = True
+                query = published_query(task.preprint) if task.preprint else row_query(task.row)
+                verdict = decide(query, candidates)
+                if verdict.status == "match" and verdict.match is not None:
+                    task.published = verdict.match
+                    task.methods.append(f"{source.name}-title")
+                    if task.score is None:
+                        task.score = verdict.score
+                    if task.preprint is None:
+                        task.preprint = twin(verdict.match, candidates)
+                elif task.preprint is None:
+                    task.take(verdict, source)
+        self._complete_from_ids([t for t in tasks if t.published])
+
+    def _complete_from_ids(self, tasks: list[Task]) -> None:
+        """Whole records for the ids a fallback source named: arXiv twins, DOIs of its matches."""
+        fallback = set(self.plan.fallback)
+        for source in self._in(self.plan.lookups):
+            slot = "preprint" if source.kind == "preprint" else "published"
+            named: dict[Task, str] = {}
+            for task in tasks:
+                record: WorkRecord | None = getattr(task, slot)
+                key = identifier(record, source.id_kind) if record else None
+                if record is not None and key and record.venue_source in fallback:
+                    named[task] = key
+            if not named:
+                continue
+            answer = source.lookup(list(dict.fromkeys(named.values())))
+            for task, key in named.items():
+                found = answer.found.get(key)
+                if found is not None:
+                    setattr(task, slot, completed(getattr(task, slot), found))
 
     @staticmethod
     def _can_reuse_row_search(source: Source, task: Task) -> bool:
@@ -372,7 +487,8 @@ class Resolver:
             work = None
         note = "; ".join(task.notes + task.failures) or None
         if work is not None:
-            work = fill_from_label(work, task.row)
+            if not task.fallback_answered:
+                work = fill_from_label(work, task.row)
             status = "failed" if task.failures else "resolved"
             return Outcome(row_id, status, work, method, task.score, note)
         if task.failures:
