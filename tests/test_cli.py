@@ -108,7 +108,7 @@ def test_failed_rows_exit_1_are_named_and_retried_alone(api, tmp_path):
     assert result.exit_code == 0
     [id_request] = [h.path for h in api.hits if "id_list=2" in h.path or "id_list=1" in h.path]
     assert id_request.count("%2C") == 46  # the 47 ids of the failed rows, nothing else
-    assert json.loads(run("status", "--db", db, "--json").stdout)["totals"]["resolved"] == 85
+    assert json.loads(run("status", "--db", db, "--json").stdout)["totals"]["resolved"] == 86
 
 
 def test_no_progress_bar_when_not_a_terminal(api, tmp_path):

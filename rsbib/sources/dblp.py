@@ -91,7 +91,8 @@ def arxiv_id_of(info: dict[str, Any]) -> str | None:
         if found:
             return found
     doi = str(info.get("doi") or "")
-    return normalize_arxiv_id(doi) if doi.lower().startswith("10.48550/") else None
+    prefix = "10.48550/arxiv."
+    return normalize_arxiv_id(doi[len(prefix):]) if doi.lower().startswith(prefix) else None
 
 
 def to_record(info: dict[str, Any]) -> WorkRecord | None:
