@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from unidecode import unidecode
+from .translit import to_ascii
 
 STOPWORDS = {
     "a", "an", "the", "on", "of", "for", "in", "to", "toward", "towards", "and", "with",
@@ -17,12 +17,15 @@ _SUFFIXES = "abcdefghijklmnopqrstuvwxyz"
 
 def ascii_word(text: str) -> str:
     """Lower-case ASCII letters and digits only: "Mañas" -> "manas"."""
-    return re.sub(r"[^a-z0-9]", "", unidecode(text).lower())
+    return re.sub(r"[^a-z0-9]", "", to_ascii(text).lower())
 
 
 def first_significant_word(title: str) -> str:
-    """The first title word that is not a stop word, folded to ASCII ("SkySense:" -> "skysense")."""
-    for word in re.split(r"[\s:;,.!?/()\[\]{}\"'“”‘’]+", unidecode(title)):
+    """The first title word that is not a stop word, folded to ASCII ("SkySense:" -> "skysense").
+
+    Chinese is read as pinyin by word ("遥感大模型" -> "yaogan").
+    """
+    for word in re.split(r"[\s:;,.!?/()\[\]{}\"'“”‘’]+", to_ascii(title)):
         folded = ascii_word(word)
         if folded and folded not in STOPWORDS:
             return folded

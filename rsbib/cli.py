@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import sys
@@ -105,17 +106,26 @@ def cli() -> None:
 @click.option("--refresh", is_flag=True, help="Ask the APIs again, even for rows already resolved.")
 @click.option("--prune", is_flag=True,
               help="Delete the rows no longer in the list (kept and marked by default).")
-def sync(source, db_path, offline, refresh, prune) -> None:
-    """Parse the list, resolve every row through arXiv and Crossref, store it in the library.
+@click.option("--allow-shrink", is_flag=True,
+              help="Accept a list with under half the rows the library holds.")
+@click.option("--wait", is_flag=True, help="If another sync runs on the library, wait for it.")
+def sync(source, db_path, offline, refresh, prune, allow_shrink, wait) -> None:
+    """Parse the list, resolve every row through arXiv, Crossref and DBLP, store it in the library.
 
     Rows already resolved are not asked again (unless --refresh); rows that
-    failed last time are retried. Exit code 1 when rows failed or are
-    ambiguous; the summary names them.
+    failed last time, and rows still pending, are asked. Exit code 1 when rows
+    failed or are ambiguous (the summary names them); 130/143 when stopped by
+    Ctrl+C or SIGTERM (the rows decided so far are kept).
     """
-    from .awesome import load_source
+    import signal
+
+    from .awesome import load_source, parse
+    from .listcheck import NotAList, refuse_unusable
     from .settings import Settings
+    from .sync import ShrinkRefused, Stop
     from .sources.arxiv import quiet_log_handler
     from .sync import sync as run_sync
+    from .synclock import SyncLockError, sync_lock
 
     quiet_log_handler()
 
@@ -136,21 +146,39 @@ def sync(source, db_path, offline, refresh, prune) -> None:
         return bar.update
 
     targets = _export_targets(db_path)
+    stop = Stop()
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        text, name = load_source(source, timeout=settings.timeout)
-    except SourceError as exc:
-        fail(str(exc))  # before the library is opened: a bad source creates or changes nothing
-    with opened(db_path) as library:
         try:
-            report = run_sync(library, text, name, offline=offline, refresh=refresh,
-                              settings=settings, start=start, prune=prune,
-                              on_unreachable=_say_unreachable)
-        finally:
-            if bar is not None:
-                bar.__exit__(None, None, None)
+            text, name = load_source(source, timeout=settings.timeout)
+            refuse_unusable(text, name, parse(text, name))
+        except (SourceError, NotAList) as exc:
+            fail(str(exc))  # before the library is opened: a bad source creates or changes nothing
+        if os.path.isdir(db_path):
+            fail(f"{db_path}: cannot open as a library (it is a directory)")
+        try:
+            with sync_lock(db_path, wait, lambda m: click.echo(m, err=True)), \
+                    opened(db_path) as library:
+                try:
+                    report = run_sync(library, text, name, offline=offline, refresh=refresh,
+                                      settings=settings, start=start,
+                                      prune=prune, on_unreachable=_say_unreachable,
+                                      allow_shrink=allow_shrink, stop=stop)
+                finally:
+                    if bar is not None:
+                        bar.__exit__(None, None, None)
+        except (SyncLockError, ShrinkRefused) as exc:
+            fail(str(exc))
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     for problem in report.problems:
         click.echo(f"warning: {problem}", err=True)
     _print_summary(report)
+    if report.interrupted:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(report.exit_code)  # the resolver's threads may still wait on an answer
     sys.exit(max(report.exit_code, _auto_export(targets, db_path)))
 
 
@@ -187,8 +215,16 @@ def _print_summary(report) -> None:
     counts = report.counts
     echo = lambda text="": click.echo(text, err=True)  # noqa: E731
     requests = ", ".join(f"{n} {service}" for service, n in report.requests.items())
-    echo(f"Synced {report.rows} rows from {report.source} "
-         f"({report.looked_up} looked up; requests: {requests}).")
+    if report.unchanged:
+        echo(f"Nothing new in {report.source} ({report.rows} rows): the library was not "
+             "written (--refresh asks the services again).")
+    elif report.interrupted:
+        left = report.counts["totals"]["pending"] + report.counts["totals"]["failed"]
+        echo(f"Interrupted: kept the {report.saved} rows decided so far; {left} rows are "
+             "still to look up: run `rsbib sync` again to ask only those.")
+    else:
+        echo(f"Synced {report.rows} rows from {report.source} "
+             f"({report.looked_up} looked up; requests: {requests}).")
     if report.offline_skipped:
         echo(f"Offline: {report.offline_skipped} rows were not looked up; "
              "run `rsbib sync` with network to resolve them.")
@@ -227,12 +263,26 @@ def status(db_path, as_json) -> None:
     """Rows per table and resolution status, and the number of works."""
     with opened(db_path, readonly=True) as library:
         counts = library.status_counts()
+        about = _about(library)
     if as_json:
-        click.echo(json.dumps(counts, indent=2))
+        click.echo(json.dumps({**counts, **({"about": about} if about else {})}, indent=2))
     else:
         click.echo(_table(counts))
         click.echo(f"{counts['works']} works")
         _echo_unlisted(counts, click.echo)
+        if about.get("built_from"):
+            click.echo(f"Built from {about['built_from'][0]}.")
+        if about.get("weak_doi"):
+            click.echo(f"DOIs on weak evidence (one secondary source): {', '.join(about['weak_doi'])}")
+
+
+def _about(library) -> dict[str, list[str]]:
+    """What the library says about itself (the `about` table a build may write), by key."""
+    about: dict[str, list[str]] = {}
+    if "about" in library.db.table_names():
+        for key, value in library.db.execute("SELECT key, value FROM about ORDER BY rowid"):
+            about.setdefault(key, []).append(value)
+    return about
 
 
 @cli.command()
@@ -242,6 +292,10 @@ def status(db_path, as_json) -> None:
 @click.option("--format", "fmt", type=click.Choice(["bibtex", "biblatex", "csl-json"]),
               default="bibtex", show_default=True, help="Output format.")
 @click.option("--resolved-only", is_flag=True, help="Leave out rows that no API confirmed.")
+@click.option("--journal-abbrev", is_flag=True,
+              help="Journals by their ISO 4 abbreviation (IEEE Trans. Geosci. Remote Sens.).")
+@click.option("--unicode", is_flag=True,
+              help="Keep text pdflatex cannot set (Chinese titles) as it is, for XeLaTeX/LuaLaTeX.")
 @click.option("-o", "--output", metavar="FILE",
               help="Write to FILE instead of stdout ('-' is stdout); an unchanged FILE is not touched.")
 @click.option("--aux", "aux_files", multiple=True, metavar="FILE.aux",
@@ -250,7 +304,8 @@ def status(db_path, as_json) -> None:
               help="Only these citation keys (repeatable).")
 @click.option("--order", type=click.Choice(["document", "library"]), default="document",
               show_default=True, help="With --aux/--keys: the order of first citation, or the usual one.")
-def export(db_path, categories, fmt, resolved_only, output, aux_files, key_values, order) -> None:
+def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, output, aux_files, key_values,
+           order) -> None:
     """Write the bibliography: one entry per paper, in table order, then list order.
 
     \b
@@ -262,8 +317,7 @@ def export(db_path, categories, fmt, resolved_only, output, aux_files, key_value
     With --aux/--keys, each cited key the library lacks is named on stderr
     with the library's nearest keys, and the exit code is 1.
     """
-    from .export import CategoryError, collect, csl, match_categories
-    from .export import bibtex as bib
+    from .export import CategoryError, collect, match_categories, render
 
     with opened(db_path, readonly=True) as library:
         try:
@@ -274,10 +328,7 @@ def export(db_path, categories, fmt, resolved_only, output, aux_files, key_value
         missing = []
         if aux_files or key_values:
             items, missing = _cited_items(library, items, aux_files, key_values, order, categories)
-    if fmt == "csl-json":
-        text, warnings = csl.write(items), []
-    else:
-        text, warnings = bib.write(items, biblatex=(fmt == "biblatex"))
+    text, warnings = render(items, fmt, unicode=unicode, journal_abbrev=journal_abbrev)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     if output and output != "-":
@@ -393,12 +444,7 @@ def check(source, db_path, fmt, fix, output, in_place, only, fail_on) -> None:
         fail(f"{'-o' if output else '--in-place'} writes a fixed list: give --fix too")
     if fix and not (output or in_place):
         fail("--fix needs -o FILE or --in-place")
-    if in_place and not source:
-        fail("--in-place needs --source: the embedded list cannot be changed")
-    if in_place and output:
-        fail("give -o FILE or --in-place, not both")
-    if output and source and os.path.abspath(output) == os.path.abspath(source):
-        fail("-o names the source file; use --in-place to overwrite it")
+    _check_list_target(source, in_place, output)
     if only and "any" not in fail_on and set(fail_on) - set(only):
         fail(f"--fail-on {sorted(set(fail_on) - set(only))[0]} can never fail: --only leaves it out")
     try:
@@ -428,6 +474,110 @@ def check(source, db_path, fmt, fix, output, in_place, only, fail_on) -> None:
     if failed:
         click.echo(f"rsbib check: {len(failed)} findings of kinds named by --fail-on", err=True)
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("id_or_url", metavar="ID_OR_URL")
+@click.option("--category", "-c", metavar="NAME",
+              help="The table: slug, unique prefix or heading (needed when the list has several).")
+@click.option("--abbr", metavar="TEXT", help="The abbreviation (default: the title's \"Name:\" prefix, else -).")
+@click.option("--code", "code_url", metavar="URL", help="The code link (default: the table's word for none).")
+@click.option("--source", metavar="PATH|URL", help="The list (default: the embedded one).")
+@click.option("--in-place", is_flag=True, help="Insert the row into the --source file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the list with the row inserted to FILE.")
+@click.option("--allow-duplicate", is_flag=True,
+              help="Add a paper the list already cites, to another table, on purpose.")
+@db_option
+def add(id_or_url, category, abbr, code_url, source, in_place, output, allow_duplicate,
+        db_path) -> None:
+    """Add a paper to the list: one row at the end of a table, in that table's style.
+
+    ID_OR_URL is an arXiv id, a DOI, or an arXiv, doi.org or publisher link
+    that carries one. The paper is resolved as a sync resolves a row (its
+    version of record when there is one). Exit code 1 when the list already
+    cites it (each row is named: by DOI, arXiv id or title, and by the papers
+    the library at --db, if there is one, found for the rows) or no service
+    knows it.
+
+    \b
+      rsbib add 2306.11029 --category vision-language            # print the row
+      rsbib add 10.1109/TGRS.2024.3390838 -c vision-language --source README.md --in-place
+      rsbib add https://arxiv.org/abs/2312.10115 -c benchmark --allow-duplicate
+    """
+    from . import add as adding
+    from .awesome import load_source, parse
+    from .export import CategoryError, pick_tables
+    from .settings import Settings
+
+    _check_list_target(source, in_place, output)
+    if code_url is not None and not re.match(r"^https?://\S+$", code_url):
+        fail(f"--code {code_url!r} is not an http(s) URL")
+    try:
+        link = adding.read_identifier(id_or_url)
+        text, name = load_source(source)
+        settings = Settings.from_env()
+    except (adding.AddError, SourceError, ValueError) as exc:
+        fail(str(exc))
+    parsed = parse(text, name)
+    tables = [{"slug": c.slug, "heading": c.heading} for c in parsed.categories]
+    try:
+        slug = pick_tables(tables, (category,))[0] if category is not None else None
+    except CategoryError as exc:
+        fail(str(exc))
+    try:
+        work = adding.find_paper(link, settings)
+    except LookupError as exc:
+        click.echo(f"rsbib: {id_or_url}: not added: {exc}", err=True)
+        sys.exit(1)
+    synced = {}
+    if os.path.isfile(db_path):
+        with opened(db_path, readonly=True) as library:
+            synced = adding.synced_works(library, parsed)
+    listed = adding.already_listed(parsed, work, synced)
+    refused = [x for x in listed if not allow_duplicate or x.row.category == slug]
+    for x in listed:
+        click.echo(f"{'rsbib' if x in refused else 'warning'}: {name}:{x.row.line}: table "
+                   f"{x.row.category} already cites this paper ({x.why}): "
+                   f"{x.row.abbreviation or x.row.title[:60]}", err=True)
+    if refused:
+        click.echo("rsbib: not added" + ("" if allow_duplicate else
+                   "; --allow-duplicate adds it to another table on purpose"), err=True)
+        sys.exit(1)
+    if slug is None:
+        if len(tables) != 1:
+            fail("name the table with --category: " + ", ".join(t["slug"] for t in tables))
+        slug = tables[0]["slug"]
+    try:
+        table = adding.table_of(text, parsed, slug)
+    except adding.AddError as exc:
+        fail(str(exc))
+    row = adding.build_row(table, work, abbr, code_url)
+    for warning in row.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    try:
+        new_text, line = adding.insert(text, parsed, table, row)
+    except adding.AddError as exc:
+        fail(str(exc))
+    click.echo(row.line)
+    target = source if in_place else output
+    if target:
+        _write_atomically(target, new_text)
+    where = f"{target}:{line}" if target else f"would go to {name}:{line}"
+    click.echo(f"{'added at ' if target else ''}{where}, the end of table {slug} ({table.heading})",
+               err=True)
+
+
+def _check_list_target(source: str | None, in_place: bool, output: str | None) -> None:
+    """Where a changed list goes: --in-place (the --source file) or -o FILE, never both; else exit 2."""
+    if in_place and not source:
+        fail("--in-place needs --source: the embedded list cannot be changed")
+    if in_place and re.match(r"^https?://", source, re.IGNORECASE):
+        fail("--in-place needs a file; the list was read from a URL (use -o FILE)")
+    if in_place and output:
+        fail("give -o FILE or --in-place, not both")
+    if output and source and os.path.abspath(output) == os.path.abspath(source):
+        fail("-o names the source file; use --in-place to overwrite it")
 
 
 def _print_findings(findings, parsed) -> None:
@@ -565,18 +715,23 @@ def _find_row(library, row: str) -> dict:
 @cli.command()
 @db_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def rekey(db_path, yes) -> None:
+@click.option("--dry-run", is_flag=True, help="Print what would change; change nothing.")
+def rekey(db_path, yes, dry_run) -> None:
     """Regenerate generated citation keys from current metadata (keys pinned by a cite block stay).
 
     Keys never change on a sync; this is the one way to change them, and it
-    breaks documents that cite the old keys.
+    breaks documents that cite the old keys. Prints `old -> new` for each key
+    that changes (on stdout); --dry-run shows the list and changes nothing.
     """
-    if not yes:
+    if not (yes or dry_run):
         click.confirm("Regenerate citation keys? Documents citing the old keys will break",
                       abort=True, err=True)
-    with opened(db_path, must_exist=True) as library:
-        changed = library.rekey()
-    click.echo(f"{changed} keys changed.", err=True)
+    with opened(db_path, must_exist=True) as library:  # a dry run rolls back
+        changes = library.rekey(dry_run=dry_run)
+    for old, new in changes:
+        click.echo(f"{old} -> {new}")
+    verb = "would change (dry run, nothing written)" if dry_run else "changed"
+    click.echo(f"{len(changes)} keys {verb}.", err=True)
 
 
 @cli.command()

@@ -25,9 +25,12 @@ from .identifiers import normalize_arxiv_id, publication_doi, read_link
 from .records import Author, Outcome, RowToResolve, WorkRecord
 
 SCHEMA_VERSION = 5
-STATUSES = ("resolved", "unresolved", "ambiguous", "failed", "not-a-paper")
+STATUSES = ("resolved", "pending", "unresolved", "ambiguous", "failed", "not-a-paper")
+# `pending`: no service has been asked about the row yet (new, changed, offline, interrupted);
+# `unresolved`: asked, and no service holds the paper.
 # Statuses whose answer is final until the row changes or --refresh is given.
 SETTLED = ("resolved", "ambiguous", "not-a-paper")
+FAILED_AGAIN = "kept the previous answer; a later look-up failed: "
 
 WORK_COLUMNS = {
     "id": int, "citekey": str, "doi": str, "arxiv_id": str, "title": str, "authors": str,
@@ -92,8 +95,7 @@ class Library:
         self.readonly = readonly
         try:
             if readonly:
-                uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
-                self.db = sqlite_utils.Database(sqlite3.connect(uri, uri=True))
+                self.db = sqlite_utils.Database(sqlite3.connect(read_only_uri(self.path), uri=True))
             else:
                 self.db = sqlite_utils.Database(self.path)
             self.db.execute("PRAGMA foreign_keys = ON")
@@ -132,8 +134,23 @@ class Library:
                 steps[version]()
                 version += 1
                 self.db.execute(f"PRAGMA user_version = {version}")
-        if self.db.journal_mode != "wal":
-            self.db.enable_wal()  # readers (Datasette) never wait for a sync, nor a sync for them
+
+    def use_wal(self) -> None:
+        """While a sync writes: readers (Datasette) never wait for it, nor it for them.
+
+        The switch needs a moment with no reader, which a stream of readers
+        never leaves; a write in exclusive locking mode makes one (its commit
+        holds readers off while it waits), and keeps the lock for the switch.
+        """
+        if self.db.journal_mode == "wal":
+            return
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        self.db.execute("PRAGMA locking_mode = EXCLUSIVE")
+        with self.db.atomic():
+            self.db.execute(f"PRAGMA user_version = {version}")
+        self.db.execute("PRAGMA locking_mode = NORMAL")  # takes effect after the switch
+        self.db.enable_wal()
+        self.db.execute("SELECT 1 FROM sqlite_master LIMIT 1")  # lets the exclusive lock go
 
     def _add_corrections(self) -> None:
         """Schema 2: corrections made by hand, and which fields of a work they changed."""
@@ -242,7 +259,7 @@ class Library:
 
     def finish_run(self, run_id: int, **details) -> None:
         with self.db.atomic():
-            self.db["sync_runs"].update(run_id, {"finished_at": now(), **details})
+            self.db["sync_runs"].update(run_id, {"finished_at": now(), **details}, alter=True)
 
     def record_services(self, run_id: int, figures: Iterable[dict[str, Any]]) -> None:
         """Per-service figures of a run: dicts of service, url, requests, failures."""
@@ -378,13 +395,9 @@ class Library:
         with self.db.atomic():
             self._store_responses(run_id, responses)
             for outcome in outcomes:
-                if outcome.status == "failed":
-                    old = self.db["entries"].get(outcome.entry_id)
-                    if old["status"] == "resolved" and old["work_id"] is not None:
-                        kept.append(outcome.entry_id)
-                        self.db["entries"].update(outcome.entry_id, {
-                            "note": f"kept the previous answer; this look-up failed: {outcome.note}"})
-                        continue
+                if outcome.status == "failed" and self._keep_settled(outcome):
+                    kept.append(outcome.entry_id)
+                    continue
                 work_id = self.upsert_work(outcome.work, run_id) if outcome.work else None
                 self.db["entries"].update(outcome.entry_id, {
                     "status": outcome.status, "work_id": work_id, "method": outcome.method,
@@ -395,6 +408,18 @@ class Library:
             self.assign_keys()
             self.apply_corrections()
         return kept
+
+    def _keep_settled(self, outcome: Outcome) -> bool:
+        """A failed look-up of a settled row (a --refresh) keeps its answer and notes the failure."""
+        old = self.db["entries"].get(outcome.entry_id)
+        settled = old["status"] in SETTLED or (
+            old["status"] == "unresolved" and old["resolved_run"] is not None)
+        if not settled or (old["status"] == "resolved" and old["work_id"] is None):
+            return False
+        before = (old["note"] or "").split(FAILED_AGAIN)[0].rstrip("; ")
+        note = f"{before}; {FAILED_AGAIN}{outcome.note}" if before else f"{FAILED_AGAIN}{outcome.note}"
+        self.db["entries"].update(outcome.entry_id, {"note": note})
+        return True
 
     def _reattach_corrections(self) -> None:
         from .corrections import reattach  # corrections builds on this module
@@ -529,20 +554,34 @@ class Library:
         found = self.find_works(doi, arxiv_id)
         return found[0] if found else None
 
-    def rekey(self) -> int:
+    def rekey(self, dry_run: bool = False) -> list[tuple[str, str]]:
         """Regenerate every generated key from current metadata; pinned keys stay.
 
-        Returns how many keys changed.
+        Returns (old, new) for each key that changes; `dry_run` changes nothing.
         """
+        keys = ("SELECT 'w' || w.id, w.citekey FROM works w UNION ALL "
+                "SELECT 'e' || e.id, e.citekey FROM entries e WHERE e.work_id IS NULL")
+        try:
+            with self.db.atomic():
+                before = dict(self.db.execute(keys))
+                self.db.execute("UPDATE works SET citekey = NULL "
+                                "WHERE coalesce(key_source, '') NOT IN ('cite-block', 'user')")
+                self.db.execute("UPDATE entries SET citekey = NULL")
+                self.assign_keys(inherit=False)
+                self.key_unresolved_rows()
+                changes = [(before[i], key) for i, key in self.db.execute(keys)
+                           if before.get(i) and before[i] != key]
+                if dry_run:
+                    raise _DryRun
+        except _DryRun:
+            pass
+        return sorted(changes)
+
+    def mark_pending(self) -> None:
+        """Rows no service has been asked about are `pending` (older libraries said `unresolved`)."""
         with self.db.atomic():
-            before = dict(self.db.execute("SELECT id, citekey FROM works"))
-            self.db.execute("UPDATE works SET citekey = NULL "
-                            "WHERE coalesce(key_source, '') NOT IN ('cite-block', 'user')")
-            self.db.execute("UPDATE entries SET citekey = NULL")
-            self.assign_keys(inherit=False)
-            self.key_unresolved_rows()
-            after = dict(self.db.execute("SELECT id, citekey FROM works"))
-            return sum(1 for i, key in after.items() if before.get(i) != key)
+            self.db.execute("UPDATE entries SET status = 'pending' "
+                            "WHERE status = 'unresolved' AND resolved_run IS NULL")
 
     # -- reading ------------------------------------------------------------------
 
@@ -556,8 +595,9 @@ class Library:
             if cat["slug"] not in kept_only:
                 counts[cat["slug"]] = {s: 0 for s in STATUSES}
         for slug, status, n in self.db.execute(
-                "SELECT category, status, count(*) FROM entries WHERE listed = 1 "
-                "GROUP BY category, status"):
+                "SELECT category, CASE WHEN status = 'unresolved' AND resolved_run IS NULL "
+                "THEN 'pending' ELSE status END AS shown, count(*) FROM entries WHERE listed = 1 "
+                "GROUP BY category, shown"):
             counts.setdefault(slug, {s: 0 for s in STATUSES})[status] = n
         totals = {s: sum(c[s] for c in counts.values()) for s in STATUSES}
         works = self.db["works"].count
@@ -585,10 +625,38 @@ class Library:
             self.db.execute(f"INSERT INTO papers SELECT * FROM ({PAPERS_SELECT})")
 
     def close(self) -> None:
-        if not self.readonly:
+        """Leave the file in rollback-journal mode: one file, readable from a read-only folder."""
+        if not self.readonly and self.db.conn.total_changes:  # rows changed: papers follows
             self.refresh_papers()
+        if not self.readonly and self.db.journal_mode == "wal":
             self.checkpoint()
+            try:
+                self.db.execute("PRAGMA journal_mode = DELETE")
+            except sqlite3.OperationalError:
+                pass  # a reader (Datasette) holds it open: it stays WAL until the next close
         self.db.close()
+
+
+class _DryRun(Exception):
+    """Rolls a dry run's transaction back."""
+
+
+def read_only_uri(path: Path) -> str:
+    """A URI that reads without writing: -wal/-shm are never created beside the file.
+
+    A library left in WAL mode with no -wal file (no writer has it open) is
+    read as immutable, which needs no -shm, so it reads in a read-only folder too.
+    """
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return uri
+    wal = header.startswith(b"SQLite format 3\x00") and header[18:20] == b"\x02\x02"
+    if wal and not Path(f"{path}-wal").exists():
+        uri += "&immutable=1"
+    return uri
 
 
 def _norm(text: str) -> str:

@@ -48,3 +48,22 @@ def apply(text: str, edits: list[Edit]) -> tuple[str, list[Edit], list[str]]:
         lines[edit.line - 1] = line[:start] + cell.replace(old, new) + line[end:]
         done.append(edit)
     return "".join(lines), done, problems
+
+
+def insert_line(text: str, index: int, line: str) -> str:
+    """`text` with `line` inserted before its line `index` (0-based); no other byte changes.
+
+    The new line ends like the line above it (LF or CRLF). After a last line
+    with no newline, the newline goes before the new line, which then ends
+    the file without one, as the file did.
+    """
+    lines = text.split("\n")  # markdown's lines: only LF ends one (CR stays with its line)
+    lines = [f"{piece}\n" for piece in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+    above = lines[index - 1] if 0 < index <= len(lines) else ""
+    body = above.rstrip("\r\n")
+    newline = above[len(body):] or ("\r\n" if "\r\n" in text else "\n")
+    if above and above == body:
+        lines[index - 1] = above + newline
+        newline = ""
+    lines.insert(index, line + newline)
+    return "".join(lines)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
-from unidecode import unidecode
+from .translit import to_ascii
 
 from .records import Author, RowToResolve, WorkRecord
 from .venues import is_preprint_label
@@ -33,7 +33,7 @@ _SECTION_TAG = re.compile(r"\s*\[[^\]]*\]\s*$")  # IEEE magazines: "... [Softwar
 
 def normalize_title(title: str) -> str:
     """Lower-case ASCII letters and digits only, with common spelling variants unified."""
-    text = _SECTION_TAG.sub("", unidecode(title or "")).lower()
+    text = _SECTION_TAG.sub("", to_ascii(title or "")).lower()
     for pattern, replacement in _SPELLINGS:
         text = pattern.sub(replacement, text)
     return re.sub(r"[^a-z0-9]", "", text)
@@ -48,7 +48,7 @@ def title_score(a: str, b: str) -> float:
 
 
 def _family(author: Author) -> str:
-    return re.sub(r"[^a-z]", "", unidecode(author.family).lower())
+    return re.sub(r"[^a-z]", "", to_ascii(author.family).lower())
 
 
 def author_overlap(a: list[Author], b: list[Author]) -> float | None:

@@ -183,12 +183,14 @@ class Resolver:
         self.advance = advance or (lambda n: None)
         self._searches: dict[tuple[str, str], list[WorkRecord] | SourceFailure] = {}
         self._row_searches_done = threading.Event()
+        self.tasks: list[Task] = []
 
     def _in(self, names: Sequence[str]) -> list[Source]:
         return [self.sources[n] for n in names]
 
     def run(self, rows: list[RowToResolve]) -> Iterator[list[Outcome]]:
         tasks = [Task(r, methods=["pinned"] if r.pinned else []) for r in rows]
+        self.tasks = tasks
         for task in tasks:
             if not task.row.pinned and is_not_a_paper(task.row):
                 task.project = True
@@ -474,6 +476,11 @@ class Resolver:
             outcomes.append(self._outcome(task))
         self.advance(len(outcomes))
         return outcomes
+
+    def decided(self, exclude: set[int]) -> list[Outcome]:
+        """Outcomes of the rows decided so far but not handed out (for a run that is stopped)."""
+        return [self._outcome(t) for t in list(self.tasks)
+                if (t.ready or t.project) and t.row.id not in exclude]
 
     @staticmethod
     def _outcome(task: Task) -> Outcome:

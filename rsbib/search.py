@@ -79,7 +79,7 @@ def search(library: Library, terms: list[Term]) -> list[Item]:
 
 
 def identity(item: Item) -> tuple:
-    return ("work", item.work["id"]) if item.work else ("row", item.entry["row_key"])
+    return ("work", item.work.id) if item.work else ("row", item.entry.row_key)
 
 
 def _rows_by_item(library: Library) -> dict[tuple, list[dict]]:
@@ -172,7 +172,7 @@ def _venue_test(library: Library, value: str):
     wanted = value.casefold()
 
     def test(item: Item, rows: list[dict]) -> bool:
-        venue = (item.work or {}).get("venue") or ""
+        venue = (item.work.venue if item.work else None) or ""
         labels = {(label_for(venue) or "").casefold()}
         labels |= {(row["venue_label"] or "").casefold() for row in rows}
         return wanted in venue.casefold() or wanted in labels
@@ -180,13 +180,13 @@ def _venue_test(library: Library, value: str):
 
 
 def year_of(item: Item) -> int | None:
-    return item.work["year"] if item.work else item.entry["label_year"]
+    return item.work.year if item.work else item.entry.label_year
 
 
 def venue_of(item: Item) -> str:
     if item.work:
-        return item.work["venue"] or ""
-    return item.entry["publication"] or ""
+        return item.work.venue or ""
+    return item.entry.publication or ""
 
 
 def summary(item: Item) -> dict:
@@ -195,9 +195,10 @@ def summary(item: Item) -> dict:
     return {
         "key": item.key, "kind": item.kind, "year": year_of(item),
         "authors": [a.name for a in item.authors],
-        "title": source["title"], "venue": venue_of(item),
-        "doi": (item.work or {}).get("doi"), "arxiv_id": (item.work or {}).get("arxiv_id"),
-        "category": item.entry["category"],
+        "title": source.title, "venue": venue_of(item),
+        "doi": item.work.doi if item.work else None,
+        "arxiv_id": item.work.arxiv_id if item.work else None,
+        "category": item.entry.category,
     }
 
 
@@ -213,7 +214,7 @@ def table(items: list[Item], aligned: bool, width: int = 120) -> str:
         first += " et al." if len(authors) > 2 else (f" and {authors[1].family}" if len(authors) == 2 else "")
         venue = venue_of(item)
         lines.append([item.key, str(year_of(item) or ""), first, label_for(venue) or venue,
-                      (item.work or item.entry)["title"]])
+                      (item.work or item.entry).title])
     if not aligned:
         return "".join("\t".join(line) + "\n" for line in lines)
     caps = [None, None, 24, 16, None]

@@ -57,7 +57,8 @@ def test_another_users_file_is_refused_not_replaced(shared):
 
 def test_a_library_the_user_cannot_write_is_one_line(shared):
     db = str(shared / "library.db")
-    for command in (["pin", "34", "--not-a-paper"], ["sync", "--offline"]):
+    # (a plain sync of the same list writes nothing and succeeds; --prune makes it write)
+    for command in (["pin", "34", "--not-a-paper"], ["sync", "--offline", "--prune"]):
         code, errors = as_nobody(*command, "--db", db)
         assert code == 2 and len(errors) == 1, errors
         assert "cannot be written" in errors[0] and "readonly" in errors[0] and db in errors[0]

@@ -46,8 +46,6 @@ CASES = {
                   "bytes that are not UTF-8", ["Good One", "Bad \ufffd Byte", "Good Two"]),
     "broken cite block": (table() + "\n## Cite\n```\n@misc{key,\n  title={Unclosed,\n```\n", 10,
                           "cite block is not valid BibTeX", ["Good One", "Good Two"]),
-    "no tables at all": ("# Just a heading\n\nSome text.\n", 1, "no tables found", []),
-    "empty file": ("", 1, "no tables found", []),
 }
 
 

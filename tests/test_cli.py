@@ -38,7 +38,7 @@ def test_offline_sync_then_status_json(tmp_path):
     status = json.loads(run("status", "--db", db, "--json").stdout)
     assert status["rows"] == 93
     assert {slug: c["rows"] for slug, c in status["categories"].items()} == COUNTS
-    assert status["totals"]["unresolved"] == 93
+    assert status["totals"]["pending"] == 93 and status["totals"]["unresolved"] == 0
     table = run("status", "--db", db).stdout
     assert "survey" in table and "93" in table
 

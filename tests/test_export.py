@@ -96,7 +96,7 @@ def test_resolved_only_and_output_file(synced_db, tmp_path):
 
 def test_chinese_papers_are_exported_with_a_warning(synced_db):
     result = export(synced_db, "-c", "survey")
-    assert "anon2023yao: title has characters pdflatex cannot set" in result.stderr
+    assert "anon2023yaogan: title has characters pdflatex cannot set" in result.stderr
     assert result.stdout.isascii() is False  # the original is kept, UTF-8, in origtitle
     for line in result.stdout.splitlines():
         if not line.strip().startswith("origtitle"):
@@ -105,7 +105,10 @@ def test_chinese_papers_are_exported_with_a_warning(synced_db):
 
 def test_biblatex_and_csl_keep_utf8(synced_db):
     biblatex = export(synced_db, "--format", "biblatex").stdout
-    assert "Mañas, Oscar" in biblatex and "遥感大模型" in biblatex
+    assert "Mañas, Oscar" in biblatex  # UTF-8 where pdflatex sets it; Chinese as pinyin
+    assert "title = {Yáogǎn dà móxíng" in biblatex and "origtitle = {遥感大模型" in biblatex
+    unicode = export(synced_db, "--format", "biblatex", "--unicode").stdout
+    assert "遥感大模型" in unicode
     assert len(keys_of(biblatex)) == len(expected_keys(synced_db))
     items = json.loads(export(synced_db, "--format", "csl-json").stdout)
     assert {i["id"] for i in items} == expected_keys(synced_db)
@@ -155,7 +158,7 @@ GOLDEN = [
      r"""@inproceedings{manas2021seasonal,
   author = {Ma{\~n}as, Oscar and Gir{\'o}-i-Nieto, Xavier},
   title = {Seasonal Contrast: Unsupervised Pre-Training From Uncurated Remote Sensing Data},
-  booktitle = {2021 IEEE/CVF International Conference on Computer Vision (ICCV)},
+  booktitle = {IEEE/CVF International Conference on Computer Vision},
   year = {2021},
   pages = {9394--9403},
   publisher = {IEEE},
@@ -173,6 +176,7 @@ GOLDEN = [
      """@misc{cha2023billionscale,
   author = {Cha, Keumgang},
   title = {A Billion-scale Foundation Model for Remote Sensing Images},
+  howpublished = {arXiv preprint arXiv:2304.05215},
   year = {2023},
   month = {April},
   eprint = {2304.05215},
@@ -189,21 +193,22 @@ GOLDEN = [
   key = {Seg2Sat},
   title = {{Seg2Sat} - Segmentation to aerial view using pretrained diffuser models},
   howpublished = {GitHub repository},
+  year = {n.d.},
   url = {https://github.com/RubenGres/Seg2Sat}
 }
 """),
     ("Chinese-language paper",
-     Item("fu2024yao", "work", work(
+     Item("fu2024yaogan", "work", work(
          title="遥感基础模型发展综述与未来设想", doi="10.11834/jrs.20233313", year=2024,
          venue="遥感学报 (National Remote Sensing Bulletin)"), ENTRY, [Author("Fu", "K.")]),
-     """@article{fu2024yao,
+     r"""@article{fu2024yaogan,
   author = {Fu, K.},
-  title = {Yao Gan Ji Chu Mo Xing Fa Zhan Zong Shu Yu Wei Lai She Xiang},
+  title = {Y{\'a}og{\v{a}}n j{\={i}}ch{\v{u}} m{\'o}x{\'\i}ng f{\={a}}zh{\v{a}}n z{\={o}}ngsh{\`u} y{\v{u}} w{\`e}il{\'a}i sh{\`e}xi{\v{a}}ng},
   journal = {National Remote Sensing Bulletin},
   year = {2024},
   doi = {10.11834/jrs.20233313},
   origtitle = {遥感基础模型发展综述与未来设想},
-  language = {Chinese}
+  language = {chinese}
 }
 """),
     ("title with LaTeX specials",
@@ -280,3 +285,21 @@ def test_csl_json_renders_with_pandoc_citeproc(synced_db, tmp_path):
     for item in items:
         assert item["title"].split(":")[0][:25].casefold() in rendered, item["id"]
     assert len([p for p in rendered.split("\n\n") if p.strip()]) == len(items)
+
+
+def test_journal_abbrev_gives_iso4_names_and_leaves_others(synced_db):
+    entries = {e.key: e for e in bibtexparser.parse_string(
+        export(synced_db, "--journal-abbrev").stdout).entries}
+    journals = {e["journal"] for e in entries.values() if "journal" in e.fields_dict}
+    assert "IEEE Trans. Geosci. Remote Sens." in journals
+    assert "IEEE J. Sel. Top. Appl. Earth Obs. Remote Sens." in journals
+    assert not any("Transactions on Geoscience" in j for j in journals)
+    # Conferences keep their name; unknown venues pass through.
+    assert entries["guo2023skysense"]["booktitle"] == (
+        "IEEE/CVF Conference on Computer Vision and Pattern Recognition")
+
+
+def test_unicode_keeps_chinese_titles_as_they_are(synced_db):
+    result = export(synced_db, "-c", "survey", "--unicode")
+    assert "title = {遥感大模型" in result.stdout and "origtitle" not in result.stdout
+    assert "cannot set" not in result.stderr

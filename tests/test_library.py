@@ -86,8 +86,13 @@ def test_only_rekey_changes_keys(api, library_copy):
     conn.commit()
     run("sync", "--refresh", "--db", str(library_copy))
     assert "old2020key" in keys(library_copy).values()
+    before = library_copy.read_bytes()
+    dry = run("rekey", "--dry-run", "--db", str(library_copy))
+    assert dry.exit_code == 0 and dry.stdout == "old2020key -> liu2024remoteclip\n"
+    assert "1 keys would change" in dry.stderr and library_copy.read_bytes() == before
     result = run("rekey", "--yes", "--db", str(library_copy))
-    assert result.exit_code == 0 and "1 keys changed" in result.stderr
+    assert result.exit_code == 0 and result.stdout == "old2020key -> liu2024remoteclip\n"
+    assert "1 keys changed" in result.stderr
     after = set(keys(library_copy).values())
     assert "liu2024remoteclip" in after and "guo2023skysense" in after and "userkey" in after
 

@@ -65,7 +65,7 @@ def test_an_unresolved_row_completed_by_hand_is_exported_so(api, library_copy):
 def test_a_row_with_no_correction_still_exports_as_unverified(library_copy):
     bib = run("export", "--db", str(library_copy), "-c", "vision").stdout
     entry = bib[bib.index("{ringmosense2023,"):].split("\n}\n")[0]
-    assert "Unverified" in entry and bib[:bib.index("{ringmosense2023,")].endswith("@misc")
+    assert "rsbib-unverified" in entry and bib[:bib.index("{ringmosense2023,")].endswith("@misc")
 
 
 def test_an_empty_category_is_refused_as_empty(synced_db):

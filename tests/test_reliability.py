@@ -136,7 +136,7 @@ def test_sparse_crossref_records(api, tmp_path):
 INVARIANTS = """
 SELECT
   (SELECT count(*) FROM entries WHERE status NOT IN
-     ('resolved', 'unresolved', 'ambiguous', 'failed', 'not-a-paper')),
+     ('resolved', 'pending', 'unresolved', 'ambiguous', 'failed', 'not-a-paper')),
   (SELECT count(*) FROM entries e WHERE e.status = 'resolved' AND NOT EXISTS
      (SELECT 1 FROM works w WHERE w.id = e.work_id AND w.citekey IS NOT NULL)),
   (SELECT count(*) FROM works WHERE citekey IS NULL),
@@ -177,7 +177,7 @@ def test_a_killed_sync_leaves_a_sound_library_and_a_rerun_completes(slow_standin
 
 def test_readers_never_see_a_half_written_batch(slow_standin, tmp_path):
     db = tmp_path / "x.db"
-    assert run("sync", "--offline", "--db", str(db)).exit_code == 0  # the file exists, in WAL mode
+    assert run("sync", "--offline", "--db", str(db)).exit_code == 0  # the file exists (WAL while the next sync runs)
     seen, errors = [], []
     done = threading.Event()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from ..corrections import pinned_fields
 from ..library import WORK_COLUMNS, Library, entry_base_key
@@ -13,21 +13,79 @@ class CategoryError(ValueError):
     """A --category name that names no table, or several."""
 
 
+class _FromRow:
+    @classmethod
+    def from_row(cls, row: dict):
+        """The record from a database row: its own fields only, missing ones at their default."""
+        return cls(**{f.name: row[f.name] for f in fields(cls)  # type: ignore[arg-type]
+                      if row.get(f.name) is not None})
+
+
+@dataclass(frozen=True)
+class Work(_FromRow):
+    """A work as the exporters read it (the database's column names stay on this side)."""
+
+    title: str
+    id: int | None = None
+    type: str = "preprint"  # journal-article | proceedings-article | preprint | misc
+    title_en: str | None = None
+    venue: str | None = None
+    venue_source: str | None = None  # crossref | arxiv | list
+    year: int | None = None
+    month: int | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    publisher: str | None = None
+    doi: str | None = None
+    arxiv_id: str | None = None
+    primary_class: str | None = None
+
+
+@dataclass(frozen=True)
+class ListRow(_FromRow):
+    """A row of the list as the exporters read it (the first row that cites an item)."""
+
+    title: str
+    id: int | None = None
+    work_id: int | None = None
+    row_key: str | None = None
+    category: str | None = None
+    line: int | None = None
+    status: str | None = None
+    abbreviation: str | None = None
+    publication: str | None = None
+    label_year: int | None = None
+    paper_url: str | None = None
+    code_url: str | None = None
+
+
 @dataclass
 class Item:
     """One bibliography entry: a work, a row that names no paper, or an unverified row."""
 
     key: str
     kind: str  # work | project | unverified
-    work: dict | None
-    entry: dict  # the first row of the list that cites it
+    work: Work | None
+    entry: ListRow  # the first row of the list that cites it
     authors: list[Author] = field(default_factory=list)
     provisional: bool = False  # a key made for this export only (the row is not settled yet)
+
+    def __post_init__(self):
+        # Rows straight from the database are read into the typed records here.
+        if isinstance(self.work, dict):
+            self.work = Work.from_row(self.work)
+        if isinstance(self.entry, dict):
+            self.entry = ListRow.from_row(self.entry)
 
 
 def match_categories(library: Library, names: tuple[str, ...]) -> list[str]:
     """Slugs for names given as slug, unique prefix or heading, case-insensitively."""
-    tables = list(library.db["categories"].rows_where(order_by="position"))
+    return pick_tables(list(library.db["categories"].rows_where(order_by="position")), names)
+
+
+def pick_tables(tables: list[dict], names: tuple[str, ...]) -> list[str]:
+    """Slugs of `tables` (dicts with slug and heading) for names given as slug, unique prefix or heading."""
     valid = ", ".join(t["slug"] for t in tables)
     chosen = []
     for name in names:
@@ -117,14 +175,23 @@ def select(library: Library, work_ids: set[int], entry_ids: set[int]) -> list[It
             f"SELECT work_id FROM entries WHERE id IN ({marks}) AND work_id IS NOT NULL",
             list(entry_ids))}
     return [item for item in collect(library)
-            if (item.entry["work_id"] in work_ids if item.entry["work_id"] is not None
-                else item.entry["id"] in entry_ids)]
+            if (item.entry.work_id in work_ids if item.entry.work_id is not None
+                else item.entry.id in entry_ids)]
 
 
-def render(items: list[Item], fmt: str) -> tuple[str, list[str]]:
-    """The text of an export in `fmt` (bibtex, biblatex or csl-json), and its warnings."""
+def provisional_warning(item: Item) -> str:
+    """The warning for a key made for this export only: its row is not settled yet."""
+    return (f"{item.key}: provisional key; line {item.entry.line} is not resolved yet "
+            f"({item.entry.status}), its key may change once it is")
+
+
+def render(items: list[Item], fmt: str, **options) -> tuple[str, list[str]]:
+    """The text of an export in `fmt` (bibtex, biblatex or csl-json), and its warnings.
+
+    `options` go to the BibTeX writer (unicode, journal_abbrev).
+    """
     from . import bibtex, csl
 
     if fmt == "csl-json":
-        return csl.write(items), []
-    return bibtex.write(items, biblatex=(fmt == "biblatex"))
+        return csl.write(items), [provisional_warning(i) for i in items if i.provisional]
+    return bibtex.write(items, biblatex=(fmt == "biblatex"), **options)

@@ -1,4 +1,4 @@
-"""BibTeX (pdflatex-safe ASCII) and biblatex (UTF-8) entries, written with bibtexparser."""
+"""BibTeX (pdflatex-safe ASCII) and biblatex (UTF-8, pdflatex-safe) entries, written with bibtexparser."""
 
 from __future__ import annotations
 
@@ -9,42 +9,64 @@ import bibtexparser.middlewares
 from bibtexparser.library import Library as BibLibrary
 from bibtexparser.model import Entry, Field
 
-from . import Item
+from ..translit import has_han
+from ..venues import canonical_name, short_publisher
+from . import Item, Work, provisional_warning
 from .latex import balanced, clean_text, escape, protect_title, transliterate, unsettable
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
-VERBATIM = {"doi", "url", "eprint"}  # never escaped
 _ENGLISH_IN_PARENS = re.compile(r"\(([^()]*[A-Za-z][^()]*)\)\s*$")
-LIST_NAME = "the Awesome Remote Sensing Foundation Models list"
+# rsbib's own notes on an entry go where no standard style prints them: `annote`
+# (BibTeX) / `annotation` (biblatex), plus a `keywords` tag a user can filter on.
+TAGS = {"list-venue": "venue as given by the list's label",
+        "unverified": "listed, but not found in arXiv or Crossref",
+        "no-authors": "authors not on record in Crossref"}
 
 
 class Writer:
-    """Turn items into entries; `biblatex` keeps UTF-8 and uses biblatex's types and fields."""
+    """Turn items into entries; `biblatex` uses biblatex's types and fields.
 
-    def __init__(self, biblatex: bool = False):
+    Both formats are pdflatex-safe unless `unicode` (for XeLaTeX/LuaLaTeX): text
+    pdflatex cannot set is transliterated and the original kept in a field
+    styles do not print. `journal_abbrev` writes journals in ISO 4 form.
+    """
+
+    def __init__(self, biblatex: bool = False, unicode: bool = False, journal_abbrev: bool = False):
         self.biblatex = biblatex
+        self.unicode = unicode
+        self.journal_abbrev = journal_abbrev
         self.warnings: list[str] = []
 
     # -- text -------------------------------------------------------------------
 
+    @property
+    def ascii_only(self) -> bool:
+        return not (self.biblatex or self.unicode)
+
+    def _latin(self, value: str) -> bool:
+        """True when `value` must be transliterated for pdflatex."""
+        return not self.unicode and unsettable(value)
+
     def text(self, value: str) -> str:
         """Prose: escaped; for pdflatex, characters it cannot set are transliterated."""
-        if not self.biblatex and unsettable(value):
+        if self._latin(value):
             value = transliterate(value)
-        return escape(value, ascii_only=not self.biblatex)
+        return escape(value, ascii_only=self.ascii_only)
 
     def title(self, item: Item, value: str) -> str:
-        if not self.biblatex and unsettable(value):
-            english = (item.work or {}).get("title_en")
+        if self._latin(value):
+            english = item.work.title_en if item.work else None
             self.warnings.append(
                 f"{item.key}: title has characters pdflatex cannot set; written as "
-                f"{'its English title' if english else 'a transliteration'}, original in origtitle")
+                f"{'its English title' if english else 'pinyin'}, original in origtitle "
+                "(--unicode prints it)")
             value = english or transliterate(value)
-        return protect_title(value, ascii_only=not self.biblatex)
+        return protect_title(value, ascii_only=self.ascii_only)
 
     def venue(self, item: Item, value: str) -> str:
-        if not self.biblatex and unsettable(value):
+        value = canonical_name(value, iso4=self.journal_abbrev and item.work.type == "journal-article")
+        if self._latin(value):
             english = _ENGLISH_IN_PARENS.search(value)
             value = english.group(1).strip() if english else transliterate(value)
         return self.text(value)
@@ -52,7 +74,7 @@ class Writer:
     def sort_key(self, item: Item) -> str:
         """BibTeX's `key` field: what styles sort and label by when there is no author."""
         entry = item.entry
-        return self.text(entry.get("abbreviation") or transliterate(entry["title"]).split(":")[0][:40])
+        return self.text(entry.abbreviation or transliterate(entry.title).split(":")[0][:40])
 
     def names(self, item: Item) -> str:
         return " and ".join(self.text(a.name) for a in item.authors)
@@ -60,71 +82,80 @@ class Writer:
     # -- entries ------------------------------------------------------------------
 
     def fields(self, item: Item) -> tuple[str, dict[str, str]]:
-        if item.kind == "work":
-            return self._work(item)
-        return self._row(item)
+        notes: list[str] = []
+        entry_type, f = self._work(item, notes) if item.kind == "work" else self._row(item, notes)
+        if notes:
+            f["annotation" if self.biblatex else "annote"] = self.text(
+                "rsbib: " + "; ".join(TAGS[n] for n in notes))
+            f["keywords"] = ", ".join(f"rsbib-{n}" for n in notes)
+        return entry_type, f
 
-    def _work(self, item: Item) -> tuple[str, dict[str, str]]:
+    def _work(self, item: Item, notes: list[str]) -> tuple[str, dict[str, str]]:
         w = item.work
         f: dict[str, str] = {}
         if item.authors:
             f["author"] = self.names(item)
-        f["title"] = self.title(item, w["title"])
-        kind = w["type"]
+        f["title"] = self.title(item, w.title)
+        kind = w.type
+        if w.venue_source == "list":
+            notes.append("list-venue")
         if not item.authors and kind != "preprint":
             # BibTeX and biber require authors of articles and papers; with none on
             # record the entry stays honest as @misc rather than inventing a name.
             entry_type, f = "misc", {**f, "key": self.sort_key(item)}
-            if w["venue"]:
-                f["howpublished"] = self.venue(item, w["venue"])
-            self._date(f, w["year"], w["month"])
-            for column in ("doi",):
-                if w[column]:
-                    f[column] = w[column]
-            f["note"] = self.text("Authors not on record in Crossref")
-            self._original_title(f, w["title"])
+            if w.venue:
+                f["howpublished"] = self.venue(item, w.venue)
+            self._date(f, w.year, w.month)
+            if w.doi:
+                f["doi"] = w.doi
+            notes.append("no-authors")
+            self._original_title(f, w.title)
             return entry_type, f
         if kind == "journal-article":
             entry_type = "article"
-            if w["venue"]:
-                f["journaltitle" if self.biblatex else "journal"] = self.venue(item, w["venue"])
+            if w.venue:
+                f["journaltitle" if self.biblatex else "journal"] = self.venue(item, w.venue)
         elif kind == "proceedings-article":
             entry_type = "inproceedings"
-            if w["venue"]:
-                f["booktitle"] = self.venue(item, w["venue"])
+            if w.venue:
+                f["booktitle"] = self.venue(item, w.venue)
         else:
-            entry_type = "online" if self.biblatex and w["arxiv_id"] else "misc"
-        self._date(f, w["year"], w["month"])
+            entry_type = "online" if self.biblatex and w.arxiv_id else "misc"
+            if w.arxiv_id and not self.biblatex:
+                # plain, abbrv, alpha and ieeetr ignore eprint and url: this is what they print.
+                f["howpublished"] = f"arXiv preprint arXiv:{w.arxiv_id}"
+        self._date(f, w.year, w.month)
         self._volume(f, w)
-        if w["pages"]:
-            f["pages"] = self.text(re.sub(r"\s*[-\u2013\u2014]+\s*", "--", w["pages"]))
-        if w["publisher"] and kind == "proceedings-article":
-            f["publisher"] = self.text(w["publisher"])
-        if w["doi"]:
-            f["doi"] = w["doi"]
-        if w["arxiv_id"]:
-            f["eprint"] = w["arxiv_id"]
-            if self.biblatex:
-                f["eprinttype"] = "arxiv"
-                if w["primary_class"]:
-                    f["eprintclass"] = w["primary_class"]
-            else:
-                f["archiveprefix"] = "arXiv"
-                if w["primary_class"]:
-                    f["primaryclass"] = w["primary_class"]
-            if not w["doi"]:
-                f["url"] = f"https://arxiv.org/abs/{w['arxiv_id']}"
-        if w["venue_source"] == "list" and not self.biblatex:
-            f["note"] = self.text(f"Venue as given by {LIST_NAME}")
-        self._original_title(f, w["title"])
+        if w.pages:
+            f["pages"] = self.text(re.sub(r"\s*[-\u2013\u2014]+\s*", "--", w.pages))
+        if w.publisher and kind == "proceedings-article":
+            f["publisher"] = self.text(short_publisher(w.publisher))
+        if w.doi:
+            f["doi"] = w.doi
+        if w.arxiv_id:
+            self._eprint(f, w)
+        self._original_title(f, w.title)
         return entry_type, f
 
-    def _volume(self, f: dict, w: dict) -> None:
+    def _eprint(self, f: dict, w: Work) -> None:
+        f["eprint"] = w.arxiv_id
+        if self.biblatex:
+            f["eprinttype"] = "arxiv"
+            if w.primary_class:
+                f["eprintclass"] = w.primary_class
+        else:
+            f["archiveprefix"] = "arXiv"
+            if w.primary_class:
+                f["primaryclass"] = w.primary_class
+        if not w.doi:
+            f["url"] = f"https://arxiv.org/abs/{w.arxiv_id}"
+
+    def _volume(self, f: dict, w: Work) -> None:
         """Volume and number, as each format's rules allow."""
-        volume, issue = w["volume"], w["issue"]
-        if w["type"] == "proceedings-article":
+        volume, issue = w.volume, w.issue
+        if w.type == "proceedings-article":
             issue = None  # plain & co. refuse volume and number together in proceedings
-        elif w["type"] != "journal-article":
+        elif w.type != "journal-article":
             return
         if volume and self.biblatex and not str(volume).isdigit():
             volume, issue = None, issue or volume  # biber wants an integer volume
@@ -133,30 +164,30 @@ class Writer:
         if issue:
             f["number"] = self.text(str(issue))
 
-    def _row(self, item: Item) -> tuple[str, dict[str, str]]:
+    def _row(self, item: Item, notes: list[str]) -> tuple[str, dict[str, str]]:
         e = item.entry
-        f: dict[str, str] = {"key": self.sort_key(item), "title": self.title(item, e["title"])}
-        url = e["paper_url"] if item.kind == "unverified" else (e["code_url"] or e["paper_url"])
+        f: dict[str, str] = {"key": self.sort_key(item), "title": self.title(item, e.title)}
+        url = e.paper_url if item.kind == "unverified" else (e.code_url or e.paper_url)
         if item.kind == "project":
             f["howpublished"] = self.text("GitHub repository" if "github.com" in (url or "")
                                           else "Website")
         else:
-            self._date(f, e["label_year"], None)
-            if self.biblatex and not e["label_year"]:
+            self._date(f, e.label_year, None)
+            if self.biblatex and not e.label_year:
                 f["date"] = "XXXX"  # ISO 8601-2 for "year unknown": biber requires a date
-            label = f" ({e['publication']})" if e["publication"] else ""
-            f["note"] = self.text(f"Unverified: listed in {LIST_NAME}{label}; "
-                                  "not found in arXiv or Crossref")
+            notes.append("unverified")
+        if not self.biblatex and not e.label_year:
+            f["year"] = "n.d."  # "no date", not a made-up year: plainnat warns on none
         if url and url.lower().startswith(("http://", "https://")):
             f["url"] = url
-        self._original_title(f, e["title"])
+        self._original_title(f, e.title)
         return ("software" if self.biblatex and item.kind == "project" else "misc"), f
 
     def _original_title(self, f: dict, title: str) -> None:
-        """Keep a title pdflatex cannot set, UTF-8, in fields that plain styles ignore."""
-        if not self.biblatex and unsettable(title):
+        """Keep a title pdflatex cannot set, UTF-8, in a field standard styles do not print."""
+        if self._latin(title):
             f["origtitle"] = clean_text(title)
-            f["language"] = "Chinese" if re.search(r"[\u4e00-\u9fff]", title) else "other"
+            f["language"] = "chinese" if has_han(title) else "other"
 
     def _date(self, f: dict, year, month) -> None:
         if not year:
@@ -169,15 +200,14 @@ class Writer:
                 f["month"] = MONTHS[month - 1]
 
 
-def write(items: list[Item], biblatex: bool = False) -> tuple[str, list[str]]:
+def write(items: list[Item], biblatex: bool = False, unicode: bool = False,
+          journal_abbrev: bool = False) -> tuple[str, list[str]]:
     """The whole file, and warnings for stderr. Entries whose fields are unsafe are refused."""
-    writer = Writer(biblatex)
+    writer = Writer(biblatex, unicode, journal_abbrev)
     library = BibLibrary()
     for item in items:
         if item.provisional:
-            writer.warnings.append(
-                f"{item.key}: provisional key; line {item.entry['line']} is not resolved yet "
-                f"({item.entry['status']}), its key may change once it is")
+            writer.warnings.append(provisional_warning(item))
         entry_type, fields = writer.fields(item)
         bad = [k for k, v in fields.items() if not balanced(v) or "\n" in v]
         if bad:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from ..venues import canonical_name, short_publisher
 from . import Item
 
 TYPES = {"journal-article": "article-journal", "proceedings-article": "paper-conference",
@@ -14,34 +15,37 @@ def item_json(item: Item) -> dict:
     if item.kind != "work":
         e = item.entry
         data = {"id": item.key, "type": "software" if item.kind == "project" else "document",
-                "title": e["title"]}
-        if e["label_year"] and item.kind == "unverified":
-            data["issued"] = {"date-parts": [[e["label_year"]]]}
-            data["note"] = "Unverified: listed in the Awesome Remote Sensing Foundation Models list"
-        url = e["paper_url"] if item.kind == "unverified" else (e["code_url"] or e["paper_url"])
+                "title": e.title}
+        if e.label_year and item.kind == "unverified":
+            data["issued"] = {"date-parts": [[e.label_year]]}
+            # rsbib's own note: in `annote`, which citeproc styles do not print.
+            data["annote"] = "rsbib: listed, but not found in arXiv or Crossref"
+        url = e.paper_url if item.kind == "unverified" else (e.code_url or e.paper_url)
         if url:
             data["URL"] = url
         return data
     w = item.work
-    data = {"id": item.key, "type": TYPES.get(w["type"], "document"), "title": w["title"]}
+    data = {"id": item.key, "type": TYPES.get(w.type, "document"), "title": w.title}
     if item.authors:
         data["author"] = [{"family": a.family, "given": a.given} if a.given else {"literal": a.family}
                           for a in item.authors]
-    if w["year"]:
-        data["issued"] = {"date-parts": [[w["year"], w["month"]] if w["month"] else [w["year"]]]}
-    if w["venue"]:
-        data["container-title"] = w["venue"]
-    for source, target in (("volume", "volume"), ("issue", "issue"), ("pages", "page"),
-                           ("publisher", "publisher")):
-        if w[source]:
-            data[target] = str(w[source])
-    if w["doi"]:
-        data["DOI"] = w["doi"]
-    if w["arxiv_id"]:
-        data["number"] = f"arXiv:{w['arxiv_id']}"
-        data["URL"] = f"https://arxiv.org/abs/{w['arxiv_id']}"
-    if w["title_en"]:
-        data["title-short"] = w["title_en"]
+    if w.year:
+        data["issued"] = {"date-parts": [[w.year, w.month] if w.month else [w.year]]}
+    if w.venue:
+        data["container-title"] = canonical_name(w.venue)
+    for target, value in (("volume", w.volume), ("issue", w.issue), ("page", w.pages),
+                          ("publisher", short_publisher(w.publisher))):
+        if value:
+            data[target] = str(value)
+    if w.doi:
+        data["DOI"] = w.doi
+    if w.arxiv_id:
+        data["number"] = f"arXiv:{w.arxiv_id}"
+        data["URL"] = f"https://arxiv.org/abs/{w.arxiv_id}"
+        if w.type == "preprint":
+            data["container-title"] = "arXiv preprint"
+    if w.title_en:
+        data["title-short"] = w.title_en
     return data
 
 

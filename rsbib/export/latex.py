@@ -6,11 +6,14 @@ field needs happens here.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from importlib import resources
 
 from pylatexenc.latexencode import UnicodeToLatexEncoder
-from unidecode import unidecode
+
+from ..translit import to_latin
 
 # Braces are escaped as text commands: BibTeX counts \{ and \} as braces and
 # rejects an unbalanced field even when they are escaped.
@@ -24,6 +27,13 @@ _ENCODER = UnicodeToLatexEncoder(non_ascii_only=True, replacement_latex_protecti
                                  unknown_char_policy="keep", unknown_char_warning=False)
 
 
+# Pinyin's third tone (caron) and ü tones, which pylatexenc leaves as they are.
+_PINYIN = {"ǎ": r"{\v{a}}", "ě": r"{\v{e}}", "ǐ": r"{\v{\i}}", "ǒ": r"{\v{o}}", "ǔ": r"{\v{u}}",
+           "Ǎ": r"{\v{A}}", "Ě": r"{\v{E}}", "Ǐ": r"{\v{I}}", "Ǒ": r"{\v{O}}", "Ǔ": r"{\v{U}}",
+           "ǖ": r"{\={\"u}}", "ǘ": r"{\'{\"u}}", "ǚ": r"{\v{\"u}}", "ǜ": r"{\`{\"u}}"}
+_PINYIN_CHAR = re.compile("|".join(_PINYIN))
+
+
 def clean_text(text: str) -> str:
     """One line, no control characters (a newline in a title never reaches the .bib file)."""
     if not text.isprintable():
@@ -34,7 +44,9 @@ def clean_text(text: str) -> str:
 def escape(text: str, ascii_only: bool = True) -> str:
     """LaTeX-safe text: specials escaped; with `ascii_only`, accented letters as commands."""
     text = _SPECIAL.sub(lambda m: SPECIALS[m.group(0)], clean_text(text))
-    return _ENCODER.unicode_to_latex(text) if ascii_only and not text.isascii() else text
+    if not ascii_only or text.isascii():
+        return text
+    return _PINYIN_CHAR.sub(lambda m: _PINYIN[m.group(0)], _ENCODER.unicode_to_latex(text))
 
 
 def unsettable(text: str) -> bool:
@@ -43,9 +55,15 @@ def unsettable(text: str) -> bool:
 
 
 def transliterate(text: str) -> str:
-    """An ASCII stand-in for text pdflatex cannot set (Chinese -> pinyin)."""
-    text = unidecode(text).replace(" ,", ",").replace(" :", ":").replace(":", ": ")
-    return " ".join(text.split())
+    """A stand-in pdflatex can set for text it cannot (Chinese -> pinyin by word, with tones)."""
+    return to_latin(clean_text(text))
+
+
+@functools.lru_cache(maxsize=1)
+def proper_nouns() -> frozenset[str]:
+    """The field's proper nouns (rsbib/data/proper_nouns.txt), as they are capitalised."""
+    text = resources.files("rsbib.data").joinpath("proper_nouns.txt").read_text("utf-8")
+    return frozenset(w for line in text.splitlines() if (w := line.split("#")[0].strip()))
 
 
 def _needs_protection(word: str) -> bool:
@@ -55,19 +73,46 @@ def _needs_protection(word: str) -> bool:
         any(c.isdigit() for c in word) and any(c.isupper() for c in letters))
 
 
+def _core(part: str) -> str:
+    return re.sub(r"^\W+|\W+$", "", part)
+
+
+def _sentence_case(words: list[str]) -> bool:
+    """True when a title is in sentence case: most longer words after the first are lower case."""
+    tail = [c for w in words[1:] if len(c := _core(w)) > 3 and c.isalpha()]
+    return bool(tail) and sum(c[0].isupper() for c in tail) * 3 <= len(tail)
+
+
 def protect_title(title: str, ascii_only: bool = True) -> str:
     """Escape a title and brace the words whose capitals styles must not lower-case.
 
+    Acronyms, mixed case, the field's proper nouns ("Sentinel-1/2", "Earth") and,
+    in a title written in sentence case, every capitalised word after the first:
     "CNN-Transformer Hybrid for SAR" -> "{CNN}-{Transformer} Hybrid for {SAR}".
     """
-    words = []
-    for word in clean_text(title).split(" "):
-        parts = word.split("-")
-        if any(_needs_protection(p) for p in parts):
-            words.append("-".join(_brace(p, ascii_only) for p in parts))
+    words = clean_text(title).split(" ")
+    nouns = proper_nouns()
+    sentence = _sentence_case(words)
+    out = []
+    for n, word in enumerate(words):
+        if word.lower() == word:  # no capital to keep (most words)
+            out.append(escape(word, ascii_only))
+            continue
+        after_colon = n == 0 or words[n - 1].endswith((":", ".", "?", "!", "-", "\u2013", "\u2014"))
+        parts = re.split(r"([-/])", word)
+
+        def keep(part: str) -> bool:
+            core = _core(part)
+            return bool(core) and core[0].isalpha() and (
+                _needs_protection(core) or core in nouns
+                or (sentence and not after_colon and core[0].isupper()))
+
+        if any(keep(p) for p in parts[::2]):
+            out.append("".join(_brace(p, ascii_only) if i % 2 == 0 else p
+                               for i, p in enumerate(parts)))
         else:
-            words.append(escape(word, ascii_only))
-    return " ".join(words)
+            out.append(escape(word, ascii_only))
+    return " ".join(out)
 
 
 def _brace(part: str, ascii_only: bool) -> str:

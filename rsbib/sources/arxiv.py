@@ -18,11 +18,12 @@ from typing import Any
 import arxiv
 import requests
 from lxml import etree
-from unidecode import unidecode
 
 from ..identifiers import normalize_arxiv_id, publication_doi
+from ..names import parse_name
 from ..records import Author, WorkRecord
 from ..settings import Settings
+from ..translit import to_ascii
 from .base import (
     Answers, BadAnswer, Kind, Lookup, SourceFailure, Transient, Unexpected, Unreachable,
 )
@@ -71,8 +72,8 @@ def quiet_log_handler() -> logging.Handler:
 
 
 def author(name: str) -> Author:
-    """One author of an arXiv record, from the whole name arXiv gives."""
-    return Author.parse(name)
+    """One author of an arXiv record, from the whole name arXiv gives (particles kept)."""
+    return parse_name(name)
 
 
 class ArxivSource:
@@ -154,7 +155,7 @@ class ArxivSource:
         at arXiv's one request every three seconds.
         """
         answers: Answers = {}
-        phrases = {t: " ".join(re.findall(r"[A-Za-z0-9]+", unidecode(t))) for t in texts}
+        phrases = {t: " ".join(re.findall(r"[A-Za-z0-9]+", to_ascii(t))) for t in texts}
         searchable = [t for t in dict.fromkeys(texts) if phrases[t]]
         answers.update({t: [] for t in texts if not phrases[t]})
         for group in batched(searchable, TITLES_PER_REQUEST):

@@ -21,10 +21,10 @@ import requests
 
 from .. import venues
 from ..identifiers import normalize_arxiv_id, publication_doi
+from ..names import parse_name as whole_name
 from ..records import Author, WorkRecord
 from ..settings import Settings
 from .arxiv import _no_connection as no_connection
-from .arxiv import author as whole_name
 from .base import Answers, BadAnswer, Kind, Lookup, SourceFailure, Transient, Unexpected, Unreachable
 from .polite import Circuit, Recorder, Throttle, by_status, describe, retry_after_seconds, with_retries
 

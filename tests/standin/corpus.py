@@ -29,7 +29,7 @@ class ArxivPaper:
     doi: str | None = None
     journal_ref: str | None = None
     primary_category: str = "cs.CV"
-    summary: str = ""
+    summary: str = ""  # the snapshot holds no abstracts: the feed's <summary> stays empty
     synthetic: bool = False
 
 
@@ -81,7 +81,6 @@ class Corpus:
                 authors=[f"{g} {f}".strip() for g, f in authors],
                 published=arxiv_date(aid),
                 doi=rec["doi"] if rec.get("doi_on_arxiv") else None,
-                summary=f"Abstract of {rec['title']}.",
                 primary_category=rec.get("primary_category", "cs.CV"),
                 synthetic=rec.get("synthetic", False),
             )

@@ -90,8 +90,9 @@ def crossref_item(w: CrossrefWork, score: float | None = None) -> dict:
         "indexed": {"date-parts": [[2026, 11, 1]], "date-time": "2026-11-01T00:00:00Z",
                     "timestamp": 1793491200000, "version": "3.54.1"},
         "reference-count": 0,
-        "publisher": w.publisher or "Synthetic Publisher",
     }
+    if w.publisher:  # only what the corpus holds: no record gets a made-up publisher
+        item["publisher"] = w.publisher
     if w.issue:
         item["issue"] = w.issue
     item.update({

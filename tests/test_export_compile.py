@@ -1,0 +1,164 @@
+"""The full export of the shipped library, compiled with the real tools in the styles authors use.
+
+Each style is one document, compiled once per session (pdflatex, bibtex or
+biber, pdflatex); the tests then read the log and the printed text (.bbl).
+"""
+
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+import bibtexparser
+import pytest
+
+from tests.conftest import ROOT, run
+
+SHIPPED = ROOT / "library.db"
+BIBTEX_STYLES = {  # style -> preamble
+    "plain": "", "abbrv": "", "alpha": "", "ieeetr": "",
+    "plainnat": "\\usepackage{natbib}\\usepackage{url}", "IEEEtran": "\\usepackage{url}",
+}
+BIBLATEX = "biblatex"
+TOOLS = ("pdflatex", "bibtex", "biber")
+BOOKKEEPING = re.compile(r"rsbib|as given by|unverified|not on record|not found in", re.I)
+
+
+def _tools_or_skip():
+    missing = [t for t in TOOLS if not shutil.which(t)]
+    if missing:
+        if os.environ.get("RSBIB_REQUIRE_TEX"):
+            pytest.fail(f"missing {missing}")
+        pytest.skip(f"missing {missing}")
+
+
+def _document(style: str) -> str:
+    if style == BIBLATEX:
+        return ("\\documentclass{article}\\usepackage[T1]{fontenc}\\usepackage[utf8]{inputenc}"
+                "\\usepackage[backend=biber]{biblatex}\\addbibresource{lib.bib}"
+                "\\begin{document}\\nocite{*}\\printbibliography\\end{document}\n")
+    return ("\\documentclass{article}\\usepackage[T1]{fontenc}\\usepackage[utf8]{inputenc}"
+            f"{BIBTEX_STYLES[style]}\\begin{{document}}\\nocite{{*}}\\bibliographystyle{{{style}}}"
+            "\\bibliography{lib}\\end{document}\n")
+
+
+def _compile(folder, style: str, bib: str) -> dict:
+    folder.mkdir()
+    (folder / "lib.bib").write_text(bib, encoding="utf-8")
+    (folder / "doc.tex").write_text(_document(style), encoding="utf-8")
+    latex = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc"]
+    steps = [latex, ["biber", "doc"] if style == BIBLATEX else ["bibtex", "doc"], latex]
+    outputs, codes = [], []
+    for step in steps:
+        done = subprocess.run(step, cwd=folder, capture_output=True, text=True, errors="replace")
+        outputs.append(done.stdout + done.stderr)
+        codes.append(done.returncode)
+    return {"codes": codes, "bib_log": outputs[1],
+            "log": (folder / "doc.log").read_text(errors="replace"),
+            "bbl": (folder / "doc.bbl").read_text(errors="replace")}
+
+
+@pytest.fixture(scope="session")
+def exports(tmp_path_factory):
+    """The BibTeX and biblatex exports of the shipped library."""
+    out = {}
+    for fmt in ("bibtex", "biblatex"):
+        result = run("export", "--db", str(SHIPPED), "--format", fmt)
+        assert result.exit_code == 0, result.stderr
+        out[fmt] = result.stdout
+    return out
+
+
+@pytest.fixture(scope="session")
+def compiled(exports, tmp_path_factory):
+    _tools_or_skip()
+    base = tmp_path_factory.mktemp("compile")
+    styles = [*BIBTEX_STYLES, BIBLATEX]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # one document per style, two at a time
+        docs = pool.map(lambda style: _compile(
+            base / style, style, exports["biblatex" if style == BIBLATEX else "bibtex"]), styles)
+        return dict(zip(styles, docs))
+
+
+def _arxiv_only() -> dict[str, str]:
+    conn = sqlite3.connect(f"file:{SHIPPED}?mode=ro", uri=True)
+    return dict(conn.execute("SELECT citekey, arxiv_id FROM works WHERE type = 'preprint' "
+                             "AND arxiv_id IS NOT NULL"))
+
+
+def _bbl_items(bbl: str) -> dict[str, str]:
+    """The printed text of each entry, by key (\\bibitem{key} / \\entry{key} blocks)."""
+    parts = re.split(r"\\bibitem(?:\[[^\]]*\]|\{[^}]*\})*?\{([^}]+)\}|\\entry\{([^}]+)\}", bbl)
+    items = {}
+    for n in range(1, len(parts) - 2, 3):
+        items[parts[n] or parts[n + 1]] = parts[n + 2]
+    return items
+
+
+ALL_STYLES = [*BIBTEX_STYLES, BIBLATEX]
+
+
+@pytest.mark.parametrize("style", ALL_STYLES)
+def test_full_export_compiles_without_errors_or_warnings(compiled, style):
+    doc = compiled[style]
+    assert doc["codes"] == [0, 0, 0], doc["log"][-2000:] + doc["bib_log"][-2000:]
+    assert not re.findall(r"^!.*", doc["log"], re.M)
+    warnings = re.findall(r"^(?:Warning--|WARN - ).*", doc["bib_log"], re.M)
+    assert warnings == []
+
+
+@pytest.mark.parametrize("style", ALL_STYLES)
+def test_printed_bibliography_has_no_bookkeeping(compiled, style):
+    bbl = compiled[style]["bbl"]
+    if style == BIBLATEX:  # biber hands every field on; these two no standard style prints
+        bbl = re.sub(r"\\field\{annotation\}\{[^\n]*|\\keyw\{[^\n]*", "", bbl)
+    assert not BOOKKEEPING.findall(bbl)
+
+
+@pytest.mark.parametrize("style", BIBTEX_STYLES)
+def test_every_preprint_prints_arxiv_and_its_id(compiled, style):
+    items = _bbl_items(compiled[style]["bbl"])
+    preprints = _arxiv_only()
+    assert len(preprints) >= 20
+    for key, arxiv_id in preprints.items():
+        assert "arXiv" in items[key] and arxiv_id in items[key], (key, items[key])
+
+
+def test_biblatex_preprints_keep_their_eprint(exports):
+    entries = {e.key: e for e in bibtexparser.parse_string(exports["biblatex"]).entries}
+    for key, arxiv_id in _arxiv_only().items():
+        assert entries[key].entry_type == "online"
+        assert entries[key]["eprint"] == arxiv_id and entries[key]["eprinttype"] == "arxiv"
+
+
+@pytest.mark.parametrize("style", ALL_STYLES)
+def test_proper_nouns_keep_their_capitals(compiled, style):
+    text = re.sub(r"[{}]", "", compiled[style]["bbl"])
+    for word in ("Sentinel", "Landsat", "Earth", "Scotland"):
+        assert word in text, word
+        assert not re.search(rf"\b{word.lower()}\b", text), word
+
+
+def test_one_printed_name_per_venue_family(exports):
+    entries = bibtexparser.parse_string(exports["bibtex"]).entries
+    names = {}
+    for entry in entries:
+        venue = entry.get("booktitle") or entry.get("journal")
+        if venue is None:
+            continue
+        for family, pattern in (("CVPR", r"pattern recognition(?!.*workshop)"), ("ICCV", r"international conference on computer vision(?!.*workshop)"),
+                                ("IGARSS", r"geoscience and remote sensing symposium"),
+                                ("NeurIPS", r"neural information processing(?!.*(workshop|datasets))")):
+            if re.search(pattern, venue.value, re.I):
+                names.setdefault(family, set()).add(venue.value)
+    assert set(names) == {"CVPR", "ICCV", "IGARSS", "NeurIPS"}
+    assert all(len(v) == 1 for v in names.values()), names
+    publishers = {e["publisher"] for e in entries if "publisher" in e.fields_dict}
+    assert publishers <= {"IEEE", "Springer", "Elsevier", "MDPI", "AAAI", "Copernicus"}, publishers
+
+
+def test_particle_names_are_split_as_their_owners_write_them(exports):
+    assert "Le Saux, Bertrand" in exports["bibtex"]
+    assert "Saux, Bertrand Le" not in exports["bibtex"]
