@@ -19,10 +19,12 @@ loses at most the batch in flight.
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import venues
 from .combine import completed, fill_from_label, identifier, merge, twin
@@ -63,6 +65,7 @@ class Task:
     searched: Verdict | None = None  # the first record source's answer to the row's own title
     searched_by: str | None = None
     project: bool = False  # the row names no paper (a code repository, a website)
+    queued: bool = False  # handed to the fallback line
     fallback_answered: bool = False  # a fallback source answered for it (the label is not needed)
     ready: bool = False  # needs nothing more; a worker sets it last
     done: bool = False  # its outcome was handed out
@@ -123,6 +126,7 @@ class Resolver:
         self.batch_seconds = batch_seconds
         self.advance = advance or (lambda n: None)
         self._searches: dict[tuple[str, str], list[WorkRecord] | SourceFailure] = {}
+        self._waiting: queue.Queue[Task | None] = queue.Queue()  # rows for the fallback line
         self._row_searches_done = threading.Event()
         self.tasks: list[Task] = []
 
@@ -150,24 +154,34 @@ class Resolver:
         # The lines run side by side; each source's throttle and slots are shared, so a
         # service stays busy at its allowed rate from start to end. Rows are handed out
         # as they are decided, every few seconds, not all at the end.
-        with ThreadPoolExecutor(max_workers=len(preprint_sources) + 1) as pool:
-            lines: list[Future[list[Task]]] = [
-                pool.submit(self._preprint_line, s, by_id[s.name]) for s in preprint_sources]
-            lines.append(pool.submit(self._title_line, record_sources, by_id, by_title))
-            while True:
-                finished, _ = wait(lines, timeout=self.batch_seconds)
-                batch = self._finish([t for t in live if t.ready])
-                if batch:
-                    yield batch
-                if len(finished) == len(lines):
-                    break
-            searched = lines[-1].result()
-            for line in lines[:-1]:
-                line.result()
-
-        self._published_versions([t for t in searched if t.preprint and not t.published])
-        self._ask_fallback([t for t in tasks if not t.done and self._wants_fallback(t)])
+        # The fallback line takes each row as soon as only the fallback sources are left for it.
+        with ThreadPoolExecutor(max_workers=len(preprint_sources) + 2) as pool:
+            fallback = pool.submit(self._fallback_line)
+            try:
+                lines: list[Future[list[Task]]] = [
+                    pool.submit(self._preprint_line, s, by_id[s.name]) for s in preprint_sources]
+                lines.append(pool.submit(self._title_line, record_sources, by_id, by_title))
+                yield from self._batches(lines, live)
+                searched = lines[-1].result()
+                for line in lines[:-1]:
+                    line.result()
+                self._published_versions([t for t in searched if t.preprint and not t.published])
+            finally:
+                self._waiting.put(None)
+            yield from self._batches([fallback], live)
+            fallback.result()
+        self._complete_from_ids([t for t in tasks if not t.done and t.published])
         yield self._finish([t for t in tasks if not t.done])
+
+    def _batches(self, lines: Sequence[Future[Any]], live: list[Task]) -> Iterator[list[Outcome]]:
+        """The rows decided so far, every few seconds, until the `lines` are done."""
+        while True:
+            finished, _ = wait(lines, timeout=self.batch_seconds)
+            batch = self._finish([t for t in live if t.ready])
+            if batch:
+                yield batch
+            if len(finished) == len(lines):
+                return
 
     def _preprint_line(self, source: Source, tasks: list[Task]) -> list[Task]:
         """A preprint source's ids read from links, then the published versions of those preprints.
@@ -195,7 +209,7 @@ class Resolver:
         for step in range(1, len(chain)):
             self._search_titles(chain, step, by_title + found_by_id)
         for task in found_by_id:
-            task.ready = True
+            self._settle(task)
         return by_title
 
     # -- steps ----------------------------------------------------------------------
@@ -273,9 +287,9 @@ class Resolver:
                     if source.kind != "preprint" and task.searched is None:
                         task.searched, task.searched_by = verdict, source.name
                     task.take(verdict, source)
-                task.ready = not any(self._needs(s, task) for s in later) and not (
+                self._settle(task, pending=any(self._needs(s, task) for s in later) or bool(
                     task.preprint and not task.published and not task.failures
-                    and self.plan.published) and not self._wants_fallback(task)
+                    and self.plan.published))
 
     @staticmethod
     def _search_text(source: Source, task: Task) -> str:
@@ -308,7 +322,7 @@ class Resolver:
         for source in self._in(self.plan.published):
             self._published_by_search(source, [t for t in tasks if not t.settled()])
         for task in tasks:
-            task.ready = not self._wants_fallback(task)
+            self._settle(task)
 
     def _published_by_search(self, source: Source, tasks: list[Task]) -> None:
         """Ask `source` for each preprint's version of record by its title and first author."""
@@ -329,36 +343,53 @@ class Resolver:
                 task.published = verdict.match
                 task.methods.append(f"{source.name}-title")
 
-    def _ask_fallback(self, tasks: list[Task]) -> None:
-        """The fallback sources, in turn, for works without a version of record and unplaced rows.
+    def _settle(self, task: Task, pending: bool = False) -> None:
+        """A row nothing more is `pending` for is ready, or handed to the fallback line."""
+        if pending or task.ready or task.queued:
+            return
+        if self._wants_fallback(task):
+            task.queued = True
+            self._waiting.put(task)
+        else:
+            task.ready = True
+
+    def _fallback_line(self) -> None:
+        """Ask the fallback sources for each row handed over, until told to stop (None)."""
+        while (task := self._waiting.get()) is not None:
+            self._ask_fallback(task)
+            fallback = set(self.plan.fallback)
+            task.ready = not any(r is not None and r.venue_source in fallback
+                                 and (r.doi or r.arxiv_id)  # an id to complete from, last
+                                 for r in (task.preprint, task.published))
+
+    def _ask_fallback(self, task: Task) -> None:
+        """The fallback sources, in turn, for a work without a version of record or an unplaced row.
 
         Each is asked once per work, by its preprint's title (else the row's); the
         same matching rules decide, and only a published record can be the version
         of record. A preprint hit that is the match's twin gives an unplaced row
         its arXiv id, whose record the preprint source then gives; a DOI the
-        match names is completed from the DOI source.
+        match names is completed from the DOI source (`_complete_from_ids`).
         """
         for source in self._in(self.plan.fallback):
-            wanted = [t for t in tasks if self._wants_fallback(t)]
-            texts = {id(t): t.preprint.title if t.preprint else t.title for t in wanted}
-            self._prefetch(source, list(texts.values()))
-            for task in wanted:
-                candidates = self._candidates(source, texts[id(task)], task)
-                if candidates is None:
-                    continue
-                task.fallback_answered = True
-                query = published_query(task.preprint) if task.preprint else row_query(task.row)
-                verdict = decide(query, candidates)
-                if verdict.status == "match" and verdict.match is not None:
-                    task.published = verdict.match
-                    task.methods.append(f"{source.name}-title")
-                    if task.score is None:
-                        task.score = verdict.score
-                    if task.preprint is None:
-                        task.preprint = twin(verdict.match, candidates)
-                elif task.preprint is None:
-                    task.take(verdict, source)
-        self._complete_from_ids([t for t in tasks if t.published])
+            if not self._wants_fallback(task):
+                return
+            candidates = self._candidates(source, task.preprint.title if task.preprint
+                                          else task.title, task)
+            if candidates is None:
+                continue
+            task.fallback_answered = True
+            query = published_query(task.preprint) if task.preprint else row_query(task.row)
+            verdict = decide(query, candidates)
+            if verdict.status == "match" and verdict.match is not None:
+                task.published = verdict.match
+                task.methods.append(f"{source.name}-title")
+                if task.score is None:
+                    task.score = verdict.score
+                if task.preprint is None:
+                    task.preprint = twin(verdict.match, candidates)
+            elif task.preprint is None:
+                task.take(verdict, source)
 
     def _complete_from_ids(self, tasks: list[Task]) -> None:
         """Whole records for the ids a fallback source named: arXiv twins, DOIs of its matches."""
