@@ -38,6 +38,7 @@ from .sources.polite import batched
 
 RENAMED_BELOW = 85.0  # an id's record whose title is this far from the row's is flagged
 CHUNK = 100  # rows searched together before they are handed out
+SETTLE_GROUP = 10  # preprints whose versions of record are sought together (5 at once at Crossref)
 
 
 @dataclass(frozen=True)
@@ -319,10 +320,12 @@ class Resolver:
                 failure = answer.failures.get(doi or "")
                 if not isinstance(failure, NotFound):
                     task.failures.append(f"{label(doi_source)}: {failure or 'no answer'}")
-        for source in self._in(self.plan.published):
-            self._published_by_search(source, [t for t in tasks if not t.settled()])
-        for task in tasks:
-            self._settle(task)
+        # In small groups, so the rows left for the fallback line reach it early.
+        for group in batched(tasks, SETTLE_GROUP):
+            for source in self._in(self.plan.published):
+                self._published_by_search(source, [t for t in group if not t.settled()])
+            for task in group:
+                self._settle(task)
 
     def _published_by_search(self, source: Source, tasks: list[Task]) -> None:
         """Ask `source` for each preprint's version of record by its title and first author."""
