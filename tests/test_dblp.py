@@ -230,3 +230,29 @@ def test_check_reports_stale_venues_from_dblp():
     for line, label in [(102, "NeurIPS2023"), (68, "CVPR2024"), (79, "ICLR2024"),
                         (39, "CVPRW2024"), (66, "ISPRS2025"), (57, "IGARSS2024")]:
         assert (line, label) in found
+
+
+def test_a_corr_twin_ties_a_row_to_its_arxiv_record(tmp_path, monkeypatch):
+    """arXiv's search misses the paper (its arXiv title differs); DBLP's CoRR twin gives the id."""
+    from tests.conftest import TEST_ENV
+    from tests.standin import Corpus, StandIn
+
+    corpus = Corpus.from_snapshot(distractors=False)
+    corpus.arxiv["2311.15826"].title = "An Earlier Working Title Nobody Searches For"
+    source = tmp_path / "one.md"
+    source.write_text("# A list\n\n## Papers\n\n|Abbreviation|Title|Publication|Paper|Code|\n"
+                      f"|---|---|---|---|---|\n|**GeoChat**|**{GEOCHAT}**|CVPR2024|"
+                      "[Paper](https://openaccess.thecvf.com/content/CVPR2024/html/x.html)|null|\n",
+                      "utf-8")
+    with StandIn(corpus=corpus, rate_limit=1000) as standin:
+        for name, value in {**standin.env, **TEST_ENV}.items():
+            monkeypatch.setenv(name, value)
+        db = tmp_path / "one.db"
+        assert run("sync", "--source", str(source), "--db", str(db)).exit_code == 0
+        conn = sqlite3.connect(db)
+        [(method, arxiv_id, arxiv_title, venue_source)] = conn.execute(
+            "SELECT e.method, w.arxiv_id, w.arxiv_title, w.venue_source FROM entries e "
+            "JOIN works w ON w.id = e.work_id")
+        assert method == "dblp-title" and arxiv_id == "2311.15826" and venue_source == "dblp"
+        assert arxiv_title == "An Earlier Working Title Nobody Searches For"  # arXiv's own record
+        assert [h for h in standin.hits if h.service == "arxiv" and "id_list=2311.15826" in h.path]
