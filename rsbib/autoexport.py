@@ -122,7 +122,7 @@ def refresh(library, targets: list[Target], write) -> tuple[list[str], list[str]
     for target in targets:
         try:
             slugs = match_categories(library, target.categories) if target.categories else None
-            items = collect(library, slugs, target.resolved_only)
+            items = collect(library, slugs, target.resolved_only, listed_only=not target.aux)
             if target.aux:
                 citations = read_citations([str(a) for a in target.aux], [])
                 items, missing = choose(library, items, citations, target.document_order)

@@ -138,5 +138,5 @@ def choose(library, items: list, citations: Citations,
     from .export import collect
 
     chosen, missing = select(items, citations, document_order)
-    known = [item.key for item in collect(library)] if missing else []
+    known = [item.key for item in collect(library, listed_only=False)] if missing else []
     return chosen, report_missing(missing, citations, known)

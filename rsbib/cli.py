@@ -324,7 +324,7 @@ def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, out
             slugs = match_categories(library, categories) if categories else None
         except CategoryError as exc:
             fail(str(exc))
-        items = collect(library, slugs, resolved_only)
+        items = collect(library, slugs, resolved_only, listed_only=not (aux_files or key_values))
         missing = []
         if aux_files or key_values:
             items, missing = _cited_items(library, items, aux_files, key_values, order, categories)

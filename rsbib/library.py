@@ -619,7 +619,16 @@ class Library:
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def refresh_papers(self) -> None:
-        """Rebuild the `papers` table from works and entries (newest first, then by key)."""
+        """Rebuild the `papers` table from works and entries (newest first, then by key).
+
+        Nothing is written when it already holds those rows: a command that
+        changed nothing (a dry run, a rolled-back batch) leaves the file as it was.
+        """
+        stale = self.db.execute(
+            f"SELECT EXISTS (SELECT * FROM papers EXCEPT SELECT * FROM ({PAPERS_SELECT})) "
+            f"OR EXISTS (SELECT * FROM ({PAPERS_SELECT}) EXCEPT SELECT * FROM papers)").fetchone()[0]
+        if not stale:
+            return
         with self.db.atomic():
             self.db.execute("DELETE FROM papers")
             self.db.execute(f"INSERT INTO papers SELECT * FROM ({PAPERS_SELECT})")

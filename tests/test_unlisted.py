@@ -51,6 +51,12 @@ def test_rows_gone_from_the_list_are_kept_marked_and_come_back(api, library_copy
     assert [(r["abbreviation"], r["citekey"]) for r in listed] == [
         ("GASSL", "ayush2021geographyaware"), ("SkySense", "guo2023skysense")]
 
+    exported = run("export", "--db", db).stdout  # the bibliography follows the list
+    assert "@misc{ayush2021geographyaware," not in exported and "ayush2021geographyaware" not in exported
+    assert "guo2023skysense," in exported  # still cited by the vision table's row
+    cited = run("export", "--db", db, "--keys", "ayush2021geographyaware")  # a document still cites it
+    assert cited.exit_code == 0 and "ayush2021geographyaware," in cited.stdout
+
     result = run("sync", "--db", db)  # the full list again: the rows are back as they were
     assert result.exit_code == 0 and sum(api.counts().values()) == 0
     assert conn.execute("SELECT count(*) FROM entries WHERE listed = 0").fetchone() == (0,)

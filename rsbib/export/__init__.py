@@ -104,15 +104,20 @@ def pick_tables(tables: list[dict], names: tuple[str, ...]) -> list[str]:
 
 
 def collect(library: Library, categories: list[str] | None = None,
-            resolved_only: bool = False) -> list[Item]:
-    """The items of an export: each work once, at the place of its first row."""
+            resolved_only: bool = False, listed_only: bool = True) -> list[Item]:
+    """The items of an export: each work once, at the place of its first row.
+
+    `listed_only`: rows the list no longer holds are left out (a selection by
+    citation key passes False: a key a document cites is still found).
+    """
     sql = ("SELECT e.* FROM entries e JOIN categories c ON c.slug = e.category "
-           "{where} ORDER BY c.position, e.line")
+           "WHERE {where} ORDER BY c.position, e.line")
     params: list = []
-    where = ""
+    conditions = ["e.listed = 1"] if listed_only else ["1"]
     if categories:
-        where = f"WHERE e.category IN ({','.join('?' * len(categories))})"
+        conditions.append(f"e.category IN ({','.join('?' * len(categories))})")
         params = list(categories)
+    where = " AND ".join(conditions)
     items: list[Item] = []
     seen: set = set()
     taken = library.taken_keys()
@@ -174,7 +179,7 @@ def select(library: Library, work_ids: set[int], entry_ids: set[int]) -> list[It
         work_ids = work_ids | {r["work_id"] for r in library.db.query(
             f"SELECT work_id FROM entries WHERE id IN ({marks}) AND work_id IS NOT NULL",
             list(entry_ids))}
-    return [item for item in collect(library)
+    return [item for item in collect(library, listed_only=False)
             if (item.entry.work_id in work_ids if item.entry.work_id is not None
                 else item.entry.id in entry_ids)]
 
