@@ -148,15 +148,15 @@ def decide(query: Query, candidates: list[WorkRecord]) -> Verdict:
 
 
 def row_query(row: RowToResolve) -> Query:
-    """What a row tells about its paper: its title and the year of its label."""
+    """What a row tells about its paper: its title, the year of its label, its authors if any."""
     preprint = is_preprint_label(row.venue_label)
-    return Query(row.title, row.label_year, years_before=1,
+    return Query(row.title, row.label_year, list(row.authors), years_before=1,
                  years_after=3 if preprint else 1, published_only=True)
 
 
 def preprint_query(row: RowToResolve) -> Query:
     """A row's preprint: submitted up to three years before the label's year."""
-    return Query(row.title, row.label_year, years_before=3, years_after=1)
+    return Query(row.title, row.label_year, list(row.authors), years_before=3, years_after=1)
 
 
 def preprint_of_query(published: WorkRecord) -> Query:

@@ -80,6 +80,7 @@ class RowToResolve:
     arxiv_id: str | None = None  # read from the link, or bound by hand
     doi: str | None = None
     pinned: bool = False  # bound to a paper by hand: looked up by its id whatever the row says
+    authors: tuple[Author, ...] = ()  # when the row names them (a .bib entry; a list row does not)
 
     def identifier(self, kind: str) -> str | None:
         """The row's identifier of this kind ("arxiv", "doi"), if it has one."""
