@@ -79,6 +79,9 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+LEAVE_WAL_WAIT = 2.0  # seconds a closing sync waits for the reads running to end, to leave WAL
+
+
 class LibraryError(Exception):
     """library.db cannot be opened or is not an rsbib library."""
 
@@ -144,13 +147,26 @@ class Library:
         """
         if self.db.journal_mode == "wal":
             return
+        self._switch_journal("wal")
+
+    def _switch_journal(self, mode: str) -> None:
+        """Switch to journal `mode` under an exclusive lock taken by a write in exclusive locking mode.
+
+        The write waits for the lock (busy timeout) holding new readers off
+        while the running reads end, and keeps it for the switch; leaving WAL
+        by itself would try for the lock once, without waiting. Raises
+        sqlite3.OperationalError when the lock did not come in time.
+        """
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         self.db.execute("PRAGMA locking_mode = EXCLUSIVE")
-        with self.db.atomic():
-            self.db.execute(f"PRAGMA user_version = {version}")
-        self.db.execute("PRAGMA locking_mode = NORMAL")  # takes effect after the switch
-        self.db.enable_wal()
-        self.db.execute("SELECT 1 FROM sqlite_master LIMIT 1")  # lets the exclusive lock go
+        try:
+            with self.db.atomic():
+                self.db.execute(f"PRAGMA user_version = {version}")
+            self.db.execute("PRAGMA locking_mode = NORMAL")  # takes effect after the switch
+            self.db.execute(f"PRAGMA journal_mode = {mode}")
+        finally:
+            self.db.execute("PRAGMA locking_mode = NORMAL")
+            self.db.execute("SELECT 1 FROM sqlite_master LIMIT 1")  # lets the exclusive lock go
 
     def _add_corrections(self) -> None:
         """Schema 2: corrections made by hand, and which fields of a work they changed."""
@@ -656,8 +672,9 @@ class Library:
             self.refresh_papers()
         if not self.readonly and self.db.journal_mode == "wal":
             self.checkpoint()
+            self.db.execute(f"PRAGMA busy_timeout = {int(LEAVE_WAL_WAIT * 1000)}")
             try:
-                self.db.execute("PRAGMA journal_mode = DELETE")
+                self._switch_journal("delete")
             except sqlite3.OperationalError:
                 pass  # a reader (Datasette) holds it open: it stays WAL until the next close
         self.db.close()

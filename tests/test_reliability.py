@@ -6,7 +6,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 
 import bibtexparser
@@ -176,35 +175,48 @@ def test_a_killed_sync_leaves_a_sound_library_and_a_rerun_completes(slow_standin
     assert states(db) == states(ROOT / "library.db")
 
 
+READER = """
+import json, os, sqlite3, sys, time
+db, stop, query = sys.argv[1:4]
+seen, errors, longest = [], [], 0.0
+while not os.path.exists(stop):
+    started = time.monotonic()
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        conn.execute("BEGIN")
+        seen.append(conn.execute(query).fetchone())
+        longest = max(longest, time.monotonic() - started)
+        time.sleep(0.05)  # hold the read transaction while the writer goes on
+        conn.execute("COMMIT")
+        conn.close()
+    except sqlite3.Error as exc:  # "database is locked" would land here
+        errors.append(str(exc))
+print(json.dumps({"seen": seen, "errors": errors, "longest": longest}))
+"""
+
+
 def test_readers_never_see_a_half_written_batch(slow_standin, tmp_path):
-    db = tmp_path / "x.db"
+    """Readers are other programs (Datasette, sqlite3): each its own process.
+
+    Threads of one process would share that process's read lock, which
+    SQLite lets a new read join even while a writer waits for it to end: a
+    stream of overlapping reads from one process keeps any writer out.
+    """
+    db, stop = tmp_path / "x.db", tmp_path / "stop"
     assert run("sync", "--offline", "--db", str(db)).exit_code == 0  # the file exists (WAL while the next sync runs)
-    seen, errors = [], []
-    done = threading.Event()
-
-    def reader():
-        while not done.is_set():
-            try:
-                conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.2)
-                conn.execute("BEGIN")
-                seen.append(conn.execute(INVARIANTS).fetchone())
-                time.sleep(0.05)  # hold the read transaction while the writer goes on
-                conn.execute("COMMIT")
-                conn.close()
-            except sqlite3.Error as exc:  # "database is locked" would land here
-                errors.append(str(exc))
-
-    threads = [threading.Thread(target=reader) for _ in range(3)]
-    for thread in threads:
-        thread.start()
+    readers = [subprocess.Popen([sys.executable, "-c", READER, str(db), str(stop), INVARIANTS],
+                                stdout=subprocess.PIPE) for _ in range(3)]
+    time.sleep(0.5)
     process = start_sync(db, slow_standin)
     code = process.wait(timeout=120)
-    done.set()
-    for thread in threads:
-        thread.join()
+    stop.touch()
+    results = [json.loads(reader.communicate(timeout=30)[0]) for reader in readers]
     assert code == 0, process.stderr.read()
-    assert errors == [] and len(seen) > 20
+    seen = [tuple(row) for result in results for row in result["seen"]]
+    assert [result["errors"] for result in results] == [[], [], []] and len(seen) > 20
     assert set(seen) == {(0, 0, 0, 0)}
+    assert max(result["longest"] for result in results) < 2.0  # waited briefly at the switches
+    assert sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone() == ("delete",)
     assert status(db)["resolved"] == 86
 
 
