@@ -414,7 +414,9 @@ class Library:
                 if outcome.status == "failed" and self._keep_settled(outcome):
                     kept.append(outcome.entry_id)
                     continue
-                work_id = self.upsert_work(outcome.work, run_id) if outcome.work else None
+                known = self._id_less_work(outcome)
+                work_id = (self.upsert_work(outcome.work, run_id) if known is None
+                           else self.upsert_work(outcome.work, run_id, known)) if outcome.work else None
                 self.db["entries"].update(outcome.entry_id, {
                     "status": outcome.status, "work_id": work_id, "method": outcome.method,
                     "score": outcome.score, "note": outcome.note,
@@ -456,9 +458,24 @@ class Library:
                     found[row["id"]] = row
         return sorted(found.values(), key=lambda r: r["id"])
 
-    def upsert_work(self, record: WorkRecord, run_id: int) -> int:
-        """Insert or update the one work for this paper; merge works that turn out to be one."""
-        matches = self.find_works(record.doi, record.arxiv_id)
+    def _id_less_work(self, outcome: Outcome) -> int | None:
+        """The row's current work when it and the new record have no DOI and no arXiv id (DBLP-only)."""
+        work = outcome.work
+        if work is None or work.doi or work.arxiv_id:
+            return None
+        old = self.db["entries"].get(outcome.entry_id)
+        current = self.db["works"].get(old["work_id"]) if old["work_id"] else None
+        if current and not current["doi"] and not current["arxiv_id"] and current["title"] == work.title:
+            return int(current["id"])
+        return None
+
+    def upsert_work(self, record: WorkRecord, run_id: int, known: int | None = None) -> int:
+        """Insert or update the one work for this paper; merge works that turn out to be one.
+
+        `known`: the work this record updates when it has no identifier to find it by.
+        """
+        matches = self.find_works(record.doi, record.arxiv_id) or (
+            [self.db["works"].get(known)] if known is not None else [])
         # Empty values never overwrite known ones ("" from a sparse record is no answer).
         values = {k: (None if v == "" else v) for k, v in record.to_dict().items()
                   if k in WORK_COLUMNS}
