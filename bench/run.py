@@ -3,7 +3,7 @@
 rsbib runs as users run it (the `rsbib` command in a child process) against
 the stand-in on 127.0.0.1. For the embedded list the stand-in applies the
 services' rules (arXiv one request every 3 s, Crossref 10 a second and 5 at
-once) and a 200 ms latency, all multiplied by --scale so a run takes
+once, DBLP one request every 1.5 s) and a 200 ms latency, all multiplied by --scale so a run takes
 seconds; ratios to the floor do not depend on the scale. The synthetic lists
 run at zero latency with no rules, to measure rsbib's own cost.
 """
@@ -50,18 +50,22 @@ def measure(args: list[str], env: dict) -> Measure:
                    os.waitstatus_to_exitcode(status), stdout)
 
 
-def environment(standin: StandIn, arxiv_delay: float, crossref_rate: float) -> dict:
+def environment(standin: StandIn, arxiv_delay: float, crossref_rate: float,
+                dblp_delay: float = 0.0) -> dict:
     return {**os.environ, **standin.env, "RSBIB_MAILTO": "bench@rsbib.invalid",
             "RSBIB_ARXIV_DELAY": str(arxiv_delay), "RSBIB_CROSSREF_RATE": str(crossref_rate),
-            "RSBIB_BACKOFF": "0.05"}
+            "RSBIB_DBLP_DELAY": str(dblp_delay), "RSBIB_BACKOFF": "0.05"}
 
 
 def floor_plan(db: Path) -> dict:
     """The fewest requests that answer what this sync had to know, from what it found.
 
-    arXiv: the link ids, 100 a request; the titles no Crossref record matched, 20
-    a request (OR'ed in one query). Crossref: the link DOIs, 50 a request; one search per distinct
-    title-only row; one search per preprint whose arXiv record names no DOI.
+    arXiv: the link ids, 100 a request; every title-only row's title and every DOI row's
+    record title (its preprint is sought), 20 a request (OR'ed in one query); the arXiv ids
+    DBLP gave rows that had none, 100 a request. Crossref: the link DOIs, 50 a request; one
+    search per distinct title-only row; one search per preprint whose arXiv record names no
+    DOI; the DOIs DBLP named, 50 a request. DBLP: one search per work that arXiv and
+    Crossref left without a version of record, and per row no source resolved.
     """
     conn = sqlite3.connect(db)
     one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
@@ -70,41 +74,52 @@ def floor_plan(db: Path) -> dict:
                     "AND link_arxiv_id IS NULL")
     title_rows = ("status != 'not-a-paper' AND link_arxiv_id IS NULL AND link_doi IS NULL")
     titles = one(f"SELECT count(DISTINCT lower(title)) FROM entries WHERE {title_rows}")
-    arxiv_titles = one(f"SELECT count(DISTINCT lower(title)) FROM entries WHERE {title_rows} "
-                       "AND (method IS NULL OR method NOT LIKE 'crossref-title%')")
     preprints = one("SELECT count(DISTINCT link_arxiv_id) FROM entries WHERE link_arxiv_id IS NOT NULL")
-    return {"arxiv": math.ceil(arxiv_ids / 100) + math.ceil(arxiv_titles / 20),
-            "crossref": math.ceil(link_dois / 50) + titles + preprints}
+    dblp_works = ("SELECT w.* FROM works w WHERE w.venue_source IS NOT 'crossref' AND w.id IN "
+                  "(SELECT work_id FROM entries)")
+    without_record = one(f"SELECT count(*) FROM ({dblp_works})")
+    unresolved = one("SELECT count(DISTINCT lower(title)) FROM entries WHERE status = 'unresolved'")
+    dblp_dois = one(f"SELECT count(*) FROM ({dblp_works}) WHERE venue_source = 'dblp' "
+                    "AND doi IS NOT NULL")
+    twins = one("SELECT count(DISTINCT w.arxiv_id) FROM works w JOIN entries e ON e.work_id = w.id "
+                "WHERE e.method = 'dblp-title' AND w.arxiv_id IS NOT NULL")
+    return {"arxiv": math.ceil(arxiv_ids / 100) + math.ceil((titles + link_dois) / 20)
+            + math.ceil(twins / 100),
+            "crossref": math.ceil(link_dois / 50) + titles + preprints + math.ceil(dblp_dois / 50),
+            "dblp": without_record + unresolved}
 
 
 def cold_embedded(scale: float) -> list[str]:
-    rules = Rules(arxiv_interval=3.0 * scale, crossref_rate=10.0 / scale, crossref_concurrency=5)
+    rules = Rules(arxiv_interval=3.0 * scale, crossref_rate=10.0 / scale, crossref_concurrency=5,
+                  dblp_interval=1.5 * scale)
     latency = 0.2 * scale
     lines = []
     with tempfile.TemporaryDirectory() as tmp, StandIn(latency=latency, rules=rules) as standin:
         db = Path(tmp) / "library.db"
-        env = environment(standin, 3.0 * scale, 10.0 / scale)
+        env = environment(standin, 3.0 * scale, 10.0 / scale, 1.5 * scale)
         cold = measure(["sync", "--db", str(db)], env)
         counts = dict(standin.counts())
         violations = dict(standin.violations)
         plan = floor_plan(db)
         arxiv_time = (plan["arxiv"] - 1) * rules.arxiv_interval + latency
         crossref_time = plan["crossref"] / rules.crossref_rate + latency
-        floor = max(arxiv_time, crossref_time)
+        dblp_time = (plan["dblp"] - 1) * rules.dblp_interval + latency
+        floor = max(arxiv_time, crossref_time, dblp_time)  # the three services overlapped
         rows = sqlite3.connect(db).execute("SELECT count(*) FROM entries").fetchone()[0]
-        naive_requests = 2 * rows
-        naive_time = rows * (rules.arxiv_interval + 2 * latency)
-        sent = counts.get("arxiv", 0) + counts.get("crossref", 0)
+        naive_requests = 3 * rows
+        naive_time = rows * (rules.arxiv_interval + rules.dblp_interval + 3 * latency)
+        sent = sum(counts.get(s, 0) for s in ("arxiv", "crossref", "dblp"))
+        floor_requests = plan["arxiv"] + plan["crossref"] + plan["dblp"]
         lines += [
             f"(a) cold sync of the embedded list ({rows} rows), scale {scale} "
             f"(latency {latency * 1000:.0f} ms, arXiv every {rules.arxiv_interval:.2f} s, "
-            f"Crossref {rules.crossref_rate:.0f}/s, 5 at once)",
+            f"Crossref {rules.crossref_rate:.0f}/s, 5 at once, DBLP every {rules.dblp_interval:.2f} s)",
             f"    requests   arXiv {counts.get('arxiv', 0)}  Crossref {counts.get('crossref', 0)}  "
-            f"(floor {plan['arxiv']} + {plan['crossref']}, naive {naive_requests})  "
-            f"refused by the rules: {sum(violations.values())}",
+            f"DBLP {counts.get('dblp', 0)}  (floor {plan['arxiv']} + {plan['crossref']} + "
+            f"{plan['dblp']}, naive {naive_requests})  refused by the rules: {sum(violations.values())}",
             f"    wall       {cold.wall:.2f} s  (floor {floor:.2f} s, naive {naive_time:.1f} s)  "
             f"cpu {cold.cpu:.2f} s  peak {cold.peak_mb:.0f} MB  exit {cold.code}",
-            f"    ratio      requests {sent / (plan['arxiv'] + plan['crossref']):.2f}x floor, "
+            f"    ratio      requests {sent / floor_requests:.2f}x floor, "
             f"wall {cold.wall / floor:.2f}x floor (target <= 1.25x); "
             f"naive/rsbib wall {naive_time / cold.wall:.0f}x",
         ]
@@ -162,10 +177,14 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0,
                         help="multiplies latency and rate rules of (a) and (b) (1.0: the real values)")
     parser.add_argument("--sizes", default="1000,5000,10000", help="synthetic list sizes")
+    parser.add_argument("--embedded-only", action="store_true",
+                        help="only (a) and (b): the cold and warm syncs of the embedded list")
     args = parser.parse_args()
     print(f"rsbib benchmarks, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores")
     for line in cold_embedded(args.scale):
         print(line, flush=True)
+    if args.embedded_only:
+        return
     for line in synthetic_sizes([int(s) for s in args.sizes.split(",") if s]):
         print(line, flush=True)
 

@@ -18,6 +18,7 @@ from .listfix import Edit, apply, cell_text
 from .store.entries import row_keys
 
 KINDS = ("stale-venue", "title", "preprint-link", "duplicate", "unresolved", "no-code")
+VENUE_SOURCES = ("crossref", "dblp")  # sources whose venue is the version of record's
 FIXABLE = {"stale-venue": "publication", "title": "title", "preprint-link": "paper"}
 
 
@@ -128,7 +129,7 @@ def _judge_work(row, work: dict, add) -> None:
     from .matching import normalize_title
 
     if venues.is_preprint_label(row.venue_label) and work["type"] != "preprint" \
-            and work["venue_source"] == "crossref":
+            and work["venue_source"] in VENUE_SOURCES:
         label = venues.label_for(work["venue"])
         suggested = f"{label}{work['year']}" if label and work["year"] else None
         add("stale-venue", row.publication, suggested,

@@ -159,6 +159,11 @@ def preprint_query(row: RowToResolve) -> Query:
     return Query(row.title, row.label_year, list(row.authors), years_before=3, years_after=1)
 
 
+def preprint_of_query(published: WorkRecord) -> Query:
+    """The arXiv preprint of a published paper: same title and authors, posted up to three years before."""
+    return Query(published.title, published.year, published.authors, years_before=3, years_after=1)
+
+
 def published_query(preprint: WorkRecord) -> Query:
     """The published version of a preprint: same title and authors, published since."""
     return Query(preprint.title, preprint.arxiv_year or preprint.year, preprint.authors,

@@ -19,16 +19,17 @@ loses at most the batch in flight.
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from typing import Any
 
-from . import venues
+from .combine import completed, identifier, twin
 from .matching import (
-    Verdict,
     decide,
     normalize_title,
+    preprint_of_query,
     preprint_query,
     published_query,
     published_search_text,
@@ -38,106 +39,11 @@ from .matching import (
 from .records import Outcome, RowToResolve, WorkRecord
 from .sources.base import NotFound, Source, SourceFailure
 from .sources.polite import batched
+from .tasks import Plan, Task, is_not_a_paper, label, lookup_method, outcome
 
 RENAMED_BELOW = 85.0  # an id's record whose title is this far from the row's is flagged
 CHUNK = 100  # rows searched together before they are handed out
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Which source is asked which question, in order (names of sources)."""
-
-    lookups: tuple[str, ...] = ()  # asked for the ids read from links; the first id a row has wins
-    title_search: tuple[str, ...] = ()  # asked in turn for the rows no id settled
-    published: tuple[str, ...] = ()  # asked in turn for the version of record of a preprint
-
-
-@dataclass(eq=False)  # tasks are compared by identity: a row is itself, whatever it holds
-class Task:
-    """One row on its way to a decision."""
-
-    row: RowToResolve
-    preprint: WorkRecord | None = None
-    published: WorkRecord | None = None
-    methods: list[str] = field(default_factory=list)
-    score: float | None = None
-    notes: list[str] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    ambiguous: Verdict | None = None
-    searched: Verdict | None = None  # the first record source's answer to the row's own title
-    searched_by: str | None = None
-    project: bool = False  # the row names no paper (a code repository, a website)
-    ready: bool = False  # needs nothing more; a worker sets it last
-    done: bool = False  # its outcome was handed out
-
-    @property
-    def title(self) -> str:
-        return self.row.title
-
-    def take(self, verdict: Verdict, source: Source) -> None:
-        """Record a title search's verdict: the match in the slot of the source's kind, or why not."""
-        if verdict.status == "match":
-            if source.kind == "preprint":
-                self.preprint = verdict.match
-            else:
-                self.published = verdict.match
-            self.methods.append(f"{source.name}-title")
-            self.score = verdict.score
-        elif verdict.status == "ambiguous":
-            self.ambiguous = verdict
-        else:
-            self.notes.append(f"{label(source)}: {verdict.reason}")
-
-    def settled(self) -> bool:
-        return bool(self.published or self.failures or self.ambiguous)
-
-
-def label(source: Source) -> str:
-    """How messages name a source ("arXiv", "Crossref")."""
-    return str(getattr(source, "label", source.name))
-
-
-def is_not_a_paper(row: RowToResolve) -> bool:
-    """A GitHub project, a website: rows that name no paper at all."""
-    if venues.is_not_a_paper_label(row.venue_label):
-        return True
-    if row.link_kind in ("github", "huggingface"):
-        return True
-    return not row.has_paper_link and (row.publication or "-").strip() == "-"
-
-
-def merge(published: WorkRecord | None, preprint: WorkRecord | None) -> WorkRecord | None:
-    """One work from both versions: the version of record leads, arXiv adds the eprint fields."""
-    if published is None:
-        return preprint
-    if preprint is None:
-        return published
-    return published.with_changes(
-        title=published.title or preprint.title,
-        authors=published.authors or preprint.authors,
-        arxiv_id=preprint.arxiv_id,
-        arxiv_title=preprint.arxiv_title,
-        arxiv_year=preprint.arxiv_year,
-        primary_class=preprint.primary_class,
-        journal_ref=preprint.journal_ref,
-        arxiv_doi=preprint.arxiv_doi,
-        abstract=published.abstract or preprint.abstract,
-    )
-
-
-def fill_from_label(work: WorkRecord, row: RowToResolve) -> WorkRecord:
-    """A preprint whose venue no API holds (NeurIPS, ICLR, CVPRW) takes the row's label."""
-    venue = venues.from_label(row.venue_label) if work.type == "preprint" else None
-    if venue is None:
-        return work
-    return work.with_changes(venue=venue.name, type=venue.type,
-                             year=row.label_year or work.year,
-                             month=None, venue_source="list")
-
-
-def lookup_method(source: Source) -> str:
-    """The method stored for a row found by its id: `doi`, `arxiv-id`."""
-    return "doi" if source.id_kind == "doi" else f"{source.id_kind}-id"
+SETTLE_GROUP = 10  # preprints whose versions of record are sought together (5 at once at Crossref)
 
 
 class Resolver:
@@ -146,13 +52,15 @@ class Resolver:
     def __init__(self, sources: Sequence[Source], plan: Plan,
                  advance: Callable[[int], None] | None = None, batch_seconds: float = 2.0):
         self.sources = {s.name: s for s in sources}
-        unknown = {*plan.lookups, *plan.title_search, *plan.published} - set(self.sources)
+        unknown = {*plan.lookups, *plan.title_search, *plan.published, *plan.fallback} \
+            - set(self.sources)
         if unknown:
             raise ValueError(f"the plan names sources that were not given: {sorted(unknown)}")
         self.plan = plan
         self.batch_seconds = batch_seconds
         self.advance = advance or (lambda n: None)
         self._searches: dict[tuple[str, str], list[WorkRecord] | SourceFailure] = {}
+        self._waiting: queue.Queue[Task | None] = queue.Queue()  # rows for the fallback line
         self._row_searches_done = threading.Event()
         self.tasks: list[Task] = []
 
@@ -180,23 +88,34 @@ class Resolver:
         # The lines run side by side; each source's throttle and slots are shared, so a
         # service stays busy at its allowed rate from start to end. Rows are handed out
         # as they are decided, every few seconds, not all at the end.
-        with ThreadPoolExecutor(max_workers=len(preprint_sources) + 1) as pool:
-            lines: list[Future[list[Task]]] = [
-                pool.submit(self._preprint_line, s, by_id[s.name]) for s in preprint_sources]
-            lines.append(pool.submit(self._title_line, record_sources, by_id, by_title))
-            while True:
-                finished, _ = wait(lines, timeout=self.batch_seconds)
-                batch = self._finish([t for t in live if t.ready])
-                if batch:
-                    yield batch
-                if len(finished) == len(lines):
-                    break
-            searched = lines[-1].result()
-            for line in lines[:-1]:
-                line.result()
-
-        self._published_versions([t for t in searched if t.preprint and not t.published])
+        # The fallback line takes each row as soon as only the fallback sources are left for it.
+        with ThreadPoolExecutor(max_workers=len(preprint_sources) + 2) as pool:
+            fallback = pool.submit(self._fallback_line)
+            try:
+                lines: list[Future[list[Task]]] = [
+                    pool.submit(self._preprint_line, s, by_id[s.name]) for s in preprint_sources]
+                lines.append(pool.submit(self._title_line, record_sources, by_id, by_title))
+                yield from self._batches(lines, live)
+                searched = lines[-1].result()
+                for line in lines[:-1]:
+                    line.result()
+                self._published_versions([t for t in searched if t.preprint and not t.published])
+            finally:
+                self._waiting.put(None)
+            yield from self._batches([fallback], live)
+            fallback.result()
+        self._complete_from_ids([t for t in tasks if not t.done and t.published])
         yield self._finish([t for t in tasks if not t.done])
+
+    def _batches(self, lines: Sequence[Future[Any]], live: list[Task]) -> Iterator[list[Outcome]]:
+        """The rows decided so far, every few seconds, until the `lines` are done."""
+        while True:
+            finished, _ = wait(lines, timeout=self.batch_seconds)
+            batch = self._finish([t for t in live if t.ready])
+            if batch:
+                yield batch
+            if len(finished) == len(lines):
+                return
 
     def _preprint_line(self, source: Source, tasks: list[Task]) -> list[Task]:
         """A preprint source's ids read from links, then the published versions of those preprints.
@@ -219,8 +138,12 @@ class Resolver:
                 self._search_titles(chain, 0, by_title)
         finally:
             self._row_searches_done.set()
+        # Works found by DOI join the later steps: a preprint source is asked for their preprint.
+        found_by_id = [t for s in record_sources for t in by_id[s.name] if t.published and not t.ready]
         for step in range(1, len(chain)):
-            self._search_titles(chain, step, by_title)
+            self._search_titles(chain, step, by_title + found_by_id)
+        for task in found_by_id:
+            self._settle(task)
         return by_title
 
     # -- steps ----------------------------------------------------------------------
@@ -247,7 +170,7 @@ class Resolver:
                                           f"({task.score:.0f})")
                 else:
                     task.published = found
-                    task.ready = True
+                    task.ready = not self._joins_preprint()
                 continue
             failure = answer.failures.get(key)
             if isinstance(failure, NotFound) and rerouted is not None:
@@ -259,10 +182,24 @@ class Resolver:
 
     @staticmethod
     def _needs(source: Source, task: Task) -> bool:
-        """Whether a title-search source is still to be asked for this row."""
-        if task.settled():
+        """Whether a title-search source is still to be asked for this row.
+
+        A preprint source is asked for every row without a preprint, also one
+        whose version of record is found (by that record's title): a published
+        paper that has a preprint carries both.
+        """
+        if task.failures or task.ambiguous:
             return False
-        return source.kind != "preprint" or task.preprint is None
+        return task.preprint is None if source.kind == "preprint" else task.published is None
+
+    def _joins_preprint(self) -> bool:
+        """Whether a preprint source searches titles after the record sources (see `_needs`)."""
+        return any(s.kind == "preprint" for s in self._in(self.plan.title_search[1:]))
+
+    def _wants_fallback(self, task: Task) -> bool:
+        """A row the fallback sources are to be asked for: no version of record, nothing wrong."""
+        return bool(self.plan.fallback) and not (task.project or task.published or task.failures
+                                                 or task.ambiguous)
 
     def _search_titles(self, chain: list[Source], step: int, tasks: list[Task]) -> None:
         """Step `step` of the title chain: its source asked for the rows still unplaced."""
@@ -270,19 +207,30 @@ class Resolver:
         later = chain[step + 1:]
         asked = [t for t in tasks if self._needs(source, t)]
         for chunk in batched(asked, CHUNK):
-            self._prefetch(source, [t.title for t in chunk])
+            self._prefetch(source, [self._search_text(source, t) for t in chunk])
             for task in chunk:
-                candidates = self._candidates(source, task.title, task)
+                candidates = self._candidates(source, self._search_text(source, task), task)
                 if candidates is not None:
-                    query = preprint_query(task.row) if source.kind == "preprint" \
-                        else row_query(task.row)
+                    if source.kind != "preprint":
+                        query = row_query(task.row)
+                    elif task.published is not None:
+                        query = preprint_of_query(task.published)
+                    else:
+                        query = preprint_query(task.row)
                     verdict = decide(query, candidates)
                     if source.kind != "preprint" and task.searched is None:
                         task.searched, task.searched_by = verdict, source.name
                     task.take(verdict, source)
-                task.ready = not any(self._needs(s, task) for s in later) and not (
+                self._settle(task, pending=any(self._needs(s, task) for s in later) or bool(
                     task.preprint and not task.published and not task.failures
-                    and self.plan.published)
+                    and self.plan.published))
+
+    @staticmethod
+    def _search_text(source: Source, task: Task) -> str:
+        """A row's title; for a preprint source and a row already published, the record's title."""
+        if source.kind == "preprint" and task.published is not None and task.published.title:
+            return task.published.title
+        return task.title
 
     def _published_versions(self, tasks: list[Task]) -> None:
         """Find the version of record of each preprint: its own DOI, else a title search."""
@@ -305,10 +253,12 @@ class Resolver:
                 failure = answer.failures.get(doi or "")
                 if not isinstance(failure, NotFound):
                     task.failures.append(f"{label(doi_source)}: {failure or 'no answer'}")
-        for source in self._in(self.plan.published):
-            self._published_by_search(source, [t for t in tasks if not t.settled()])
-        for task in tasks:
-            task.ready = True
+        # In small groups, so the rows left for the fallback line reach it early.
+        for group in batched(tasks, SETTLE_GROUP):
+            for source in self._in(self.plan.published):
+                self._published_by_search(source, [t for t in group if not t.settled()])
+            for task in group:
+                self._settle(task)
 
     def _published_by_search(self, source: Source, tasks: list[Task]) -> None:
         """Ask `source` for each preprint's version of record by its title and first author."""
@@ -328,6 +278,73 @@ class Resolver:
             if verdict.status == "match":
                 task.published = verdict.match
                 task.methods.append(f"{source.name}-title")
+
+    def _settle(self, task: Task, pending: bool = False) -> None:
+        """A row nothing more is `pending` for is ready, or handed to the fallback line."""
+        if pending or task.ready or task.queued:
+            return
+        if self._wants_fallback(task):
+            task.queued = True
+            self._waiting.put(task)
+        else:
+            task.ready = True
+
+    def _fallback_line(self) -> None:
+        """Ask the fallback sources for each row handed over, until told to stop (None)."""
+        while (task := self._waiting.get()) is not None:
+            self._ask_fallback(task)
+            fallback = set(self.plan.fallback)
+            task.ready = not any(r is not None and r.venue_source in fallback
+                                 and (r.doi or r.arxiv_id)  # an id to complete from, last
+                                 for r in (task.preprint, task.published))
+
+    def _ask_fallback(self, task: Task) -> None:
+        """The fallback sources, in turn, for a work without a version of record or an unplaced row.
+
+        Each is asked once per work, by its preprint's title (else the row's); the
+        same matching rules decide, and only a published record can be the version
+        of record. A preprint hit that is the match's twin gives an unplaced row
+        its arXiv id, whose record the preprint source then gives; a DOI the
+        match names is completed from the DOI source (`_complete_from_ids`).
+        """
+        for source in self._in(self.plan.fallback):
+            if not self._wants_fallback(task):
+                return
+            candidates = self._candidates(source, task.preprint.title if task.preprint
+                                          else task.title, task)
+            if candidates is None:
+                continue
+            task.fallback_answered = True
+            query = published_query(task.preprint) if task.preprint else row_query(task.row)
+            verdict = decide(query, candidates)
+            if verdict.status == "match" and verdict.match is not None:
+                task.published = verdict.match
+                task.methods.append(f"{source.name}-title")
+                if task.score is None:
+                    task.score = verdict.score
+                if task.preprint is None:
+                    task.preprint = twin(verdict.match, candidates)
+            elif task.preprint is None:
+                task.take(verdict, source)
+
+    def _complete_from_ids(self, tasks: list[Task]) -> None:
+        """Whole records for the ids a fallback source named: arXiv twins, DOIs of its matches."""
+        fallback = set(self.plan.fallback)
+        for source in self._in(self.plan.lookups):
+            slot = "preprint" if source.kind == "preprint" else "published"
+            named: dict[Task, str] = {}
+            for task in tasks:
+                record: WorkRecord | None = getattr(task, slot)
+                key = identifier(record, source.id_kind) if record else None
+                if record is not None and key and record.venue_source in fallback:
+                    named[task] = key
+            if not named:
+                continue
+            answer = source.lookup(list(dict.fromkeys(named.values())))
+            for task, key in named.items():
+                found = answer.found.get(key)
+                if found is not None:
+                    setattr(task, slot, completed(getattr(task, slot), found))
 
     @staticmethod
     def _can_reuse_row_search(source: Source, task: Task) -> bool:
@@ -364,35 +381,11 @@ class Resolver:
             if task.done:
                 continue
             task.done = True
-            outcomes.append(self._outcome(task))
+            outcomes.append(outcome(task))
         self.advance(len(outcomes))
         return outcomes
 
     def decided(self, exclude: set[int]) -> list[Outcome]:
         """Outcomes of the rows decided so far but not handed out (for a run that is stopped)."""
-        return [self._outcome(t) for t in list(self.tasks)
+        return [outcome(t) for t in list(self.tasks)
                 if (t.ready or t.project) and t.row.id not in exclude]
-
-    @staticmethod
-    def _outcome(task: Task) -> Outcome:
-        row_id = task.row.id
-        if task.project:
-            return Outcome(row_id, "not-a-paper", method="list", note="; ".join(task.notes))
-        method = "+".join(task.methods) or None
-        work = merge(task.published, task.preprint)
-        if work is not None and not work.title:
-            task.failures.append("the record has no title")
-            work = None
-        note = "; ".join(task.notes + task.failures) or None
-        if work is not None:
-            work = fill_from_label(work, task.row)
-            status = "failed" if task.failures else "resolved"
-            return Outcome(row_id, status, work, method, task.score, note)
-        if task.failures:
-            return Outcome(row_id, "failed", method=method, note=note)
-        if task.ambiguous:
-            return Outcome(row_id, "ambiguous", method=method, score=task.ambiguous.score,
-                           note=task.ambiguous.reason, candidates=task.ambiguous.candidates())
-        candidates = task.searched.candidates() if task.searched else None
-        return Outcome(row_id, "unresolved", method=method, note=note or "no record found",
-                       candidates=candidates)

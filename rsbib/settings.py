@@ -9,6 +9,7 @@ from . import __version__
 
 DEFAULT_ARXIV_URL = "https://export.arxiv.org/api/query"
 DEFAULT_CROSSREF_URL = "https://api.crossref.org"
+DEFAULT_DBLP_URL = "https://dblp.org/search/publ/api"
 
 
 def _float(name: str, default: float) -> float:
@@ -25,14 +26,17 @@ def _float(name: str, default: float) -> float:
 class Settings:
     """Where the services are and how politely to ask them.
 
-    RSBIB_ARXIV_DELAY below arXiv's 3 s is for a local stand-in only; the
-    live service blocks clients that ask faster.
+    RSBIB_ARXIV_DELAY below arXiv's 3 s and RSBIB_DBLP_DELAY below DBLP's
+    1.5 s are for a local stand-in only; the live services block clients that
+    ask faster.
     """
 
     arxiv_url: str = DEFAULT_ARXIV_URL
     crossref_url: str = DEFAULT_CROSSREF_URL
+    dblp_url: str = DEFAULT_DBLP_URL
     mailto: str | None = None
     arxiv_delay: float = 3.0
+    dblp_delay: float = 1.5  # DBLP: "at least one or two seconds between requests is always fine"
     crossref_rate: float = 10.0  # requests a second, lowered by x-rate-limit-* headers
     crossref_concurrency: int = 5
     timeout: float = 20.0
@@ -44,9 +48,11 @@ class Settings:
         return cls(
             arxiv_url=os.environ.get("RSBIB_ARXIV_URL") or DEFAULT_ARXIV_URL,
             crossref_url=(os.environ.get("RSBIB_CROSSREF_URL") or DEFAULT_CROSSREF_URL).rstrip("/"),
+            dblp_url=os.environ.get("RSBIB_DBLP_URL") or DEFAULT_DBLP_URL,
             mailto=os.environ.get("RSBIB_MAILTO") or None,
             arxiv_delay=_float("RSBIB_ARXIV_DELAY", 3.0),
             crossref_rate=_float("RSBIB_CROSSREF_RATE", 10.0),
+            dblp_delay=_float("RSBIB_DBLP_DELAY", 1.5),
             timeout=_float("RSBIB_TIMEOUT", 20.0),
             retries=int(_float("RSBIB_RETRIES", 4)),
             backoff=_float("RSBIB_BACKOFF", 2.0),

@@ -149,13 +149,14 @@ def test_tables_of_the_family_each_in_their_own_columns(api, tmp_path):
     assert "--abbr ignored: table agent has no abbreviation column" in agents.stderr
 
 
-def test_a_preprint_gets_the_arxiv_label_and_link(api, tmp_path):
-    # GEO-Bench has no version of record in the sources; the survey table has no code column.
+def test_a_paper_without_a_doi_gets_dblps_venue_and_the_arxiv_link(api, tmp_path):
+    # GEO-Bench has no DOI: DBLP gives its venue (NeurIPS 2023), arXiv the only link; the survey
+    # table has no code column.
     source = tmp_path / "list.md"
     source.write_text(FAMILY.read_text().replace("GEO-Bench", "Other").replace("2306.03831", "2306.00000"))
     result = run("add", "2306.03831", "-c", "survey", "--source", str(source), "--db", str(tmp_path / "n.db"))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == ("|**GEO-Bench: Toward Foundation Models for Earth Monitoring**|Arxiv2023|"
+    assert result.stdout == ("|**GEO-Bench: Toward Foundation Models for Earth Monitoring**|NeurIPS2023|"
                              "[Paper](https://arxiv.org/abs/2306.03831)||\n")
 
 
@@ -219,7 +220,7 @@ def test_a_title_with_no_name_gets_the_lists_dash_and_its_usual_link_word(api, t
     result = run("add", "2305.13456", "-c", "vision", "--allow-duplicate", "--db", str(tmp_path / "n.db"))
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ("|**-**|**Revisiting Pre-trained Remote Sensing Model Benchmarks: Resizing and "
-                             "Normalization Matters**|Arxiv2023|[Paper](https://arxiv.org/abs/2305.13456)|null|\n")
+                             "Normalization Matters**|CVPRW2024|[Paper](https://arxiv.org/abs/2305.13456)|null|\n")
     assert result.stderr.count("warning:") == 2  # listed in benchmark and survey: allowed, named
 
 

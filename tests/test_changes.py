@@ -69,16 +69,17 @@ def test_changes_report_exactly_the_rows_added_removed_and_relabelled(api, libra
 
 
 def test_a_preprint_published_since_is_reported(library_copy):
-    conn = sqlite3.connect(library_copy)  # what a later --refresh learns: GeoChat is at CVPR now
-    conn.execute("UPDATE works SET type = 'proceedings-article', doi = '10.1109/cvpr52733.2024.02629', "
-                 "venue = 'CVPR', year = 2024 WHERE citekey = 'kuckreja2023geochat'")
+    # What a later --refresh would learn if BFM (a preprint in the snapshot) were published at CVPR.
+    conn = sqlite3.connect(library_copy)
+    conn.execute("UPDATE works SET type = 'proceedings-article', doi = '10.5555/not-a-real-doi', "
+                 "venue = 'CVPR', year = 2024 WHERE arxiv_id = '2304.05215'")
     conn.commit()
     conn.close()
     assert run("sync", "--db", str(library_copy), "--offline").exit_code == 0
     found = changes_json(library_copy)
     [published] = found["published"]
     assert (published["line"], published["abbreviation"], published["venue"], published["year"]) == (
-        68, "GeoChat", "CVPR", 2024)
+        30, "BFM", "CVPR", 2024)
     assert found["added"] == found["removed"] == found["edited"] == found["moved"] == []
     assert "### Published since (1)" in run("changes", "--db", str(library_copy), "--format",
                                             "markdown").stdout

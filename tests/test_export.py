@@ -56,7 +56,7 @@ def test_full_export_has_one_entry_per_paper(synced_db):
     assert len(keys) == len(set(keys)) == len(expected_keys(synced_db))
     assert "guo2023skysense" in keys
     conn = sqlite3.connect(synced_db)
-    assert len(keys) == conn.execute("SELECT count(*) FROM works").fetchone()[0] + 8
+    assert len(keys) == conn.execute("SELECT count(*) FROM works").fetchone()[0] + 7
 
 
 def test_order_is_table_order_then_list_order(synced_db):

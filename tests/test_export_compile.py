@@ -121,7 +121,7 @@ def test_printed_bibliography_has_no_bookkeeping(compiled, style):
 def test_every_preprint_prints_arxiv_and_its_id(compiled, style):
     items = _bbl_items(compiled[style]["bbl"])
     preprints = _arxiv_only()
-    assert len(preprints) >= 20
+    assert len(preprints) == 10  # the snapshot's preprints; DBLP holds the others' versions of record
     for key, arxiv_id in preprints.items():
         assert "arXiv" in items[key] and arxiv_id in items[key], (key, items[key])
 

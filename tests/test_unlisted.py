@@ -61,7 +61,7 @@ def test_rows_gone_from_the_list_are_kept_marked_and_come_back(api, library_copy
     assert result.exit_code == 0 and sum(api.counts().values()) == 0
     assert conn.execute("SELECT count(*) FROM entries WHERE listed = 0").fetchone() == (0,)
     assert keys(library_copy) == keys_before and table_counts(library_copy) == before
-    assert conn.execute("SELECT venue FROM works WHERE citekey = 'kuckreja2023geochat'").fetchone() == ("CVPR",)
+    assert conn.execute("SELECT venue FROM works WHERE citekey = 'kuckreja2024geochat'").fetchone() == ("CVPR",)
 
 
 def test_prune_deletes_the_rows_no_longer_listed_and_nothing_else(api, library_copy, tmp_path):
@@ -75,7 +75,7 @@ def test_prune_deletes_the_rows_no_longer_listed_and_nothing_else(api, library_c
     after = keys(library_copy)
     assert len(after) == 91 and all(keys_before[k] == v for k, v in after.items())
     counts = table_counts(library_copy)
-    assert (counts["entries"], counts["works"]) == (91, 75)  # works and their keys stay
+    assert (counts["entries"], counts["works"]) == (91, 76)  # works and their keys stay
     assert json.loads(run("status", "--db", db, "--json").stdout)["unlisted"] == 0
     removed = json.loads(run("changes", "--db", db, "--format", "json", "--since", "1").stdout)["removed"]
     assert [r["kept"] for r in removed] == [False, False]

@@ -25,7 +25,7 @@ from .app import cli, db_option, fail, opened, write_atomically
               help="Accept a list with under half the rows the library holds.")
 @click.option("--wait", is_flag=True, help="If another sync runs on the library, wait for it.")
 def sync(source, db_path, offline, refresh, prune, allow_shrink, wait) -> None:
-    """Parse the list, resolve every row through arXiv and Crossref, store it in the library.
+    """Parse the list, resolve every row through arXiv, Crossref and DBLP, store it in the library.
 
     Rows already resolved are not asked again (unless --refresh); rows that
     failed last time, and rows still pending, are asked. Exit code 1 when rows

@@ -73,8 +73,13 @@ def _needs_protection(word: str) -> bool:
         any(c.isdigit() for c in word) and any(c.isupper() for c in letters))
 
 
+_EDGES = re.compile(r"^\W+|\W+$")
+_PART = re.compile(r"^(\W*)(.*?)(\W*)$")
+_JOINERS = re.compile(r"([-/])")
+
+
 def _core(part: str) -> str:
-    return re.sub(r"^\W+|\W+$", "", part)
+    return _EDGES.sub("", part)
 
 
 def _sentence_case(words: list[str]) -> bool:
@@ -93,33 +98,35 @@ def protect_title(title: str, ascii_only: bool = True) -> str:
     words = clean_text(title).split(" ")
     nouns = proper_nouns()
     sentence = _sentence_case(words)
-    out = []
+    out: list[str] = []
+    plain: list[str] = []  # words with no capital to keep, escaped together (most words)
     for n, word in enumerate(words):
-        if word.lower() == word:  # no capital to keep (most words)
-            out.append(escape(word, ascii_only))
-            continue
-        after_colon = n == 0 or words[n - 1].endswith((":", ".", "?", "!", "-", "\u2013", "\u2014"))
-        parts = re.split(r"([-/])", word)
+        if word.lower() != word:
+            after_colon = n == 0 or words[n - 1].endswith((":", ".", "?", "!", "-", "\u2013", "\u2014"))
+            parts = _JOINERS.split(word)
 
-        def keep(part: str, after_colon: bool = after_colon) -> bool:
-            core = _core(part)
-            return bool(core) and core[0].isalpha() and (
-                _needs_protection(core) or core in nouns
-                or (sentence and not after_colon and core[0].isupper()))
+            def keep(part: str, after_colon: bool = after_colon) -> bool:
+                core = _core(part)
+                return bool(core) and core[0].isalpha() and (
+                    _needs_protection(core) or core in nouns
+                    or (sentence and not after_colon and core[0].isupper()))
 
-        if any(keep(p) for p in parts[::2]):
-            out.append("".join(_brace(p, ascii_only) if i % 2 == 0 else p
-                               for i, p in enumerate(parts)))
-        else:
-            out.append(escape(word, ascii_only))
+            if any(keep(p) for p in parts[::2]):
+                if plain:
+                    out.append(escape(" ".join(plain), ascii_only))
+                    plain = []
+                out.append("".join(_brace(p, ascii_only) if i % 2 == 0 else p
+                                   for i, p in enumerate(parts)))
+                continue
+        plain.append(word)
+    if plain:
+        out.append(escape(" ".join(plain), ascii_only))
     return " ".join(out)
 
 
 def _brace(part: str, ascii_only: bool) -> str:
     """Brace the letters of one part of a protected word, leaving punctuation outside."""
-    split = re.match(r"^(\W*)(.*?)(\W*)$", part)
-    assert split is not None  # every text matches: each group may be empty
-    lead, core, trail = split.groups()
+    lead, core, trail = _PART.match(part).groups()  # type: ignore[union-attr]  # always matches
     if core and core[0].isalpha() and (_needs_protection(core) or core[0].isupper()):
         return escape(lead, ascii_only) + "{" + escape(core, ascii_only) + "}" + escape(trail, ascii_only)
     return escape(part, ascii_only)

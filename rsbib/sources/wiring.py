@@ -2,9 +2,10 @@
 
 Each line names a source's class and its places in the plan: whether it is
 asked for the identifiers of its `id_kind` read from links (`lookup`), and
-its rank among the sources asked for titles (`title_search`) and for the
-versions of record of preprints (`published`); lower ranks are asked first,
-None means never.
+its rank among the sources asked for titles (`title_search`), for the
+versions of record of preprints (`published`), and last for the works still
+without a version of record (`fallback`); lower ranks are asked first, None
+means never.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..resolve import Plan
 from ..settings import Settings
+from ..tasks import Plan
 from .arxiv import ArxivSource
 from .base import Source
 from .crossref import CrossrefSource
+from .dblp import DblpSource
 from .polite import Recorder
 
 
@@ -32,12 +34,14 @@ class Wiring:
     lookup: int | None = None
     title_search: int | None = None
     published: int | None = None
+    fallback: int | None = None
 
 
 WIRING: list[Wiring] = [
-    # source                 ids from links   titles            versions of record
+    # source                 ids from links   titles            versions of record  still none
     Wiring(ArxivSource,      lookup=1,        title_search=2),
     Wiring(CrossrefSource,   lookup=2,        title_search=1,   published=1),
+    Wiring(DblpSource,                                                              fallback=1),
 ]
 
 
@@ -54,5 +58,5 @@ def build(settings: Settings, recorder: Recorder | None = None,
         return tuple(name for _, name in sorted(placed))
 
     plan = Plan(lookups=ranked("lookup"), title_search=ranked("title_search"),
-                published=ranked("published"))
+                published=ranked("published"), fallback=ranked("fallback"))
     return [source for _, source in made], plan

@@ -29,7 +29,9 @@ class Outcomes(Keys, Runs):
                 if outcome.status == "failed" and self._keep_settled(outcome):
                     kept.append(outcome.entry_id)
                     continue
-                work_id = self.upsert_work(outcome.work, run_id) if outcome.work else None
+                known = self._id_less_work(outcome)
+                work_id = (self.upsert_work(outcome.work, run_id) if known is None
+                           else self.upsert_work(outcome.work, run_id, known)) if outcome.work else None
                 self.db.table("entries").update(outcome.entry_id, {
                     "status": outcome.status, "work_id": work_id, "method": outcome.method,
                     "score": outcome.score, "note": outcome.note,
@@ -39,6 +41,17 @@ class Outcomes(Keys, Runs):
             self.assign_keys()
             self.apply_corrections()
         return kept
+
+    def _id_less_work(self, outcome: Outcome) -> int | None:
+        """The row's current work when it and the new record have no DOI and no arXiv id (DBLP-only)."""
+        work = outcome.work
+        if work is None or work.doi or work.arxiv_id:
+            return None
+        old = self.db.table("entries").get(outcome.entry_id)
+        current = self.db.table("works").get(old["work_id"]) if old["work_id"] else None
+        if current and not current["doi"] and not current["arxiv_id"] and current["title"] == work.title:
+            return int(current["id"])
+        return None
 
     def _keep_settled(self, outcome: Outcome) -> bool:
         """A failed look-up of a settled row (a --refresh) keeps its answer and notes the failure."""

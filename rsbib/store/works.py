@@ -22,9 +22,13 @@ class Works(Store):
                     found[row["id"]] = row
         return sorted(found.values(), key=lambda r: r["id"])
 
-    def upsert_work(self, record: WorkRecord, run_id: int) -> int:
-        """Insert or update the one work for this paper; merge works that turn out to be one."""
-        matches = self.find_works(record.doi, record.arxiv_id)
+    def upsert_work(self, record: WorkRecord, run_id: int, known: int | None = None) -> int:
+        """Insert or update the one work for this paper; merge works that turn out to be one.
+
+        `known`: the work this record updates when it has no identifier to find it by.
+        """
+        matches = self.find_works(record.doi, record.arxiv_id) or (
+            [self.db.table("works").get(known)] if known is not None else [])
         # Empty values never overwrite known ones ("" from a sparse record is no answer).
         values = {k: (None if v == "" else v) for k, v in record.to_dict().items()
                   if k in WORK_COLUMNS}

@@ -1,4 +1,4 @@
-"""Run the stand-in of arXiv and Crossref.
+"""Run the stand-in of arXiv, Crossref and DBLP.
 
     python -m tests.standin                      # serve, print the variables to export
     python -m tests.standin --build library.db   # rebuild the shipped library with rsbib sync
@@ -18,8 +18,8 @@ from .corpus import SNAPSHOT
 
 BUILT_FROM = ("the offline snapshot of the papers' public records (tests/standin/snapshot.jsonl, "
               "gathered by hand on 2026-11-29 from arXiv listings, Crossref/OpenAlex, DBLP-style "
-              "records and publisher pages), served by a local stand-in of the arXiv and Crossref "
-              "APIs; not a sync against the live services")
+              "records and publisher pages), served by a local stand-in of the arXiv, Crossref and "
+              "DBLP APIs; not a sync against the live services")
 
 
 def record_provenance(conn: sqlite3.Connection) -> None:
@@ -70,7 +70,7 @@ def main() -> int:
     with StandIn(corpus=corpus, port=args.port, latency=args.latency) as standin:
         if args.build:
             return build(args.build, standin)
-        print("Stand-in of arXiv and Crossref is listening. Point rsbib at it with:")
+        print("Stand-in of arXiv, Crossref and DBLP is listening. Point rsbib at it with:")
         for name, value in standin.env.items():
             print(f"  export {name}={value}")
         try:

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .dblp import DblpHit, hits_of
+
 SNAPSHOT = Path(__file__).with_name("snapshot.jsonl")
 TEST_PREFIX = "10.5555"
 
@@ -51,6 +53,7 @@ class CrossrefWork:
 class Corpus:
     arxiv: dict[str, ArxivPaper]
     crossref: dict[str, CrossrefWork]
+    dblp: list[DblpHit] = field(default_factory=list)
 
     @classmethod
     def from_snapshot(cls, path: Path = SNAPSHOT, distractors: bool = True) -> Corpus:
@@ -67,7 +70,8 @@ class Corpus:
         return corpus
 
     def add(self, rec: dict) -> None:
-        """Add one snapshot record: its arXiv side and, when it has a DOI, its Crossref side."""
+        """Add one snapshot record: its arXiv side, its Crossref side (a DOI) and its DBLP hits."""
+        self.dblp += hits_of(rec, len(self.dblp))
         authors = [_split(a) for a in rec.get("authors") or []]
         if rec.get("arxiv_id"):
             aid = rec["arxiv_id"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import formats
+from . import dblp, formats
 from .corpus import Corpus
 
 _ID_OK = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
@@ -29,11 +29,11 @@ class Fault:
     kind: status (answer `status` with `headers` and `body`), slow (sleep `seconds` first),
     drop (close the connection without answering), truncate (cut the body in
     half), malformed (200 with a body that is not the format), empty (arXiv: an
-    empty feed), error-entry (arXiv: 200 with an error entry), entities (arXiv:
+    empty feed; DBLP: an empty body), error-entry (arXiv: 200 with an error entry), entities (arXiv:
     a feed that defines nested XML entities, the "billion laughs").
     """
 
-    service: str  # arxiv | crossref
+    service: str  # arxiv | crossref | dblp
     kind: str
     times: int = 1
     status: int = 503
@@ -49,12 +49,14 @@ class Rules:
 
     arXiv: one request every `arxiv_interval` seconds, else 503. Crossref:
     at most `crossref_rate` requests in any second and `crossref_concurrency`
-    at once, else 429 with Retry-After.
+    at once, else 429 with Retry-After. DBLP: one request every `dblp_interval`
+    seconds, else 429 with an empty body and Retry-After.
     """
 
     arxiv_interval: float = 3.0
     crossref_rate: float = 10.0
     crossref_concurrency: int = 5
+    dblp_interval: float = 1.5
     tolerance: float = 0.05  # arrival jitter forgiven, as a share of the interval
 
 
@@ -83,6 +85,7 @@ class StandIn:
         self.rules = rules
         self.violations: Counter = Counter()  # requests refused for breaking the rules
         self._last_arxiv = float("-inf")
+        self._last_dblp = float("-inf")
         self._crossref_recent: list[float] = []
         self._crossref_busy = 0
         self.in_flight = Counter()  # requests being answered now, per service
@@ -105,7 +108,8 @@ class StandIn:
     def env(self) -> dict[str, str]:
         return {"RSBIB_ARXIV_URL": f"{self.url}/api/query",
                 "RSBIB_CROSSREF_URL": self.url,
-                "RSBIB_ARXIV_DELAY": "0"}
+                "RSBIB_DBLP_URL": f"{self.url}/search/publ/api",
+                "RSBIB_ARXIV_DELAY": "0", "RSBIB_DBLP_DELAY": "0"}
 
     def counts(self) -> Counter:
         with self.lock:
@@ -129,6 +133,12 @@ class StandIn:
                     self.violations[service] += 1
                     return 503, {"Retry-After": str(max(1, round(rules.arxiv_interval)))}
                 self._last_arxiv = now
+                return None
+            if service == "dblp":
+                if now - self._last_dblp < rules.dblp_interval * (1 - rules.tolerance):
+                    self.violations[service] += 1
+                    return 429, {"Retry-After": str(max(1, round(rules.dblp_interval)))}
+                self._last_dblp = now
                 return None
             window = 1.0 * (1 - rules.tolerance)  # a second, less the jitter forgiven
             self._crossref_recent = [t for t in self._crossref_recent if now - t < window]
@@ -229,6 +239,14 @@ class StandIn:
         ranked = sorted(scored, key=lambda i: -scored[i])
         return [self.corpus.arxiv[i] for i in ranked]
 
+    # -- DBLP ---------------------------------------------------------------------
+
+    def dblp_answer(self, params: dict[str, str]) -> tuple[int, str]:
+        query = params.get("q", "")
+        first = int(params.get("f", 0) or 0)
+        size = min(int(params.get("h", 30) or 30), 1000)
+        return 200, dblp.answer(query, dblp.search(self.corpus.dblp, query), first, size)
+
     # -- Crossref -----------------------------------------------------------------
 
     def crossref_answer(self, path: str, params: dict[str, str]) -> tuple[int, str, str]:
@@ -286,13 +304,15 @@ class _Handler(BaseHTTPRequestHandler):
         s = self.standin
         parts = urlsplit(self.path)
         params = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        service = "arxiv" if parts.path.startswith("/api/query") else "crossref"
+        service = ("arxiv" if parts.path.startswith("/api/query") else
+                   "dblp" if parts.path.startswith("/search/publ/api") else "crossref")
         arrived = time.monotonic()
         with s.lock:
             s.hits.append(Hit(service, self.path, dict(self.headers), arrived))
         refusal = s.admit(service, arrived)
-        if refusal:
-            return self._send(refusal[0], "Rate limit exceeded", "text/plain", refusal[1])
+        if refusal:  # DBLP's 429 comes with an empty document
+            body = "" if service == "dblp" else "Rate limit exceeded"
+            return self._send(refusal[0], body, "text/plain", refusal[1])
         with s.lock:
             s.in_flight[service] += 1
             s.most_in_flight[service] = max(s.most_in_flight[service], s.in_flight[service])
@@ -316,12 +336,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault and fault.kind == "status":
             # Crossref's JSON error shape (a list of messages); arXiv answers in plain text.
-            body = fault.body or ('{"status":"failed","message-type":"exception","message":'
-                                  '[{"type":"exception","message":"injected fault"}]}'
-                                  if service == "crossref" and fault.status >= 500
-                                  else "Service unavailable")
-            ctype = "application/json" if body.startswith("{") else "text/plain"
-            return self._send(fault.status, body, ctype, fault.headers)
+            body = fault.body if fault.body is not None or service == "dblp" else (
+                '{"status":"failed","message-type":"exception","message":'
+                '[{"type":"exception","message":"injected fault"}]}'
+                if service == "crossref" and fault.status >= 500 else "Service unavailable")
+            ctype = "application/json" if (body or "").startswith("{") else "text/plain"
+            return self._send(fault.status, body or "", ctype, fault.headers)
         if service == "arxiv":
             status, body = s.arxiv_answer(params)
             ctype = "application/atom+xml; charset=UTF-8"
@@ -331,13 +351,18 @@ class _Handler(BaseHTTPRequestHandler):
                 body = formats.atom_error("internal error, please retry", "internal_error")
             elif fault and fault.kind == "entities":
                 body = formats.entity_bomb(body)
+        elif service == "dblp":
+            status, body = s.dblp_answer(params)
+            ctype = "application/json"
+            if fault and fault.kind == "empty":
+                body = ""
         else:
             status, body, ctype = s.crossref_answer(parts.path, params)
         if fault and fault.kind == "truncate":
             body = body[: len(body) // 2]
         elif fault and fault.kind == "malformed":
             body = "<html><body>Service Temporarily Unavailable</body></html>"
-            ctype = "text/html" if service == "arxiv" else "application/json"
+            ctype = "application/json" if service == "crossref" else "text/html"
         headers = {}
         if service == "crossref":
             polite = "mailto:" in (self.headers.get("User-Agent") or "") or "mailto" in params

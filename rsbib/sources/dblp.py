@@ -1,0 +1,232 @@
+"""DBLP's publication search: versions of record that have no DOI (NeurIPS, ICLR, ICML, CVF workshops).
+
+One request per title (DBLP has no OR between whole titles), one at a time,
+at least `RSBIB_DBLP_DELAY` seconds apart (DBLP asks for one or two seconds),
+a timeout on each, 429 + Retry-After obeyed, 5xx, timeouts, HTML and empty
+answers retried with backoff. Hits are read into records: `CoRR` hits are
+arXiv preprints (their id kept), the others versions of record whose DBLP
+venue name becomes the canonical one. DBLP's own keys and URLs are never kept.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import requests
+
+from .. import venues
+from ..identifiers import normalize_arxiv_id, publication_doi
+from ..names import parse_name as whole_name
+from ..records import Author, WorkRecord
+from ..settings import Settings
+from .arxiv import _no_connection as no_connection
+from .base import Answers, BadAnswer, Kind, Lookup, SourceFailure, Transient, Unexpected, Unreachable
+from .polite import Circuit, Recorder, Throttle, by_status, describe, retry_after_seconds, with_retries
+
+HITS = 5  # hits per title: the version of record, its CoRR twin, a few near misses
+TYPES = {
+    "Journal Articles": "journal-article",
+    "Conference and Workshop Papers": "proceedings-article",
+    "Parts in Books or Collections": "proceedings-article",
+}
+PREPRINT_VENUE = "CoRR"
+# DBLP's short venue names (its `venue` field) -> the list label of the canonical venue.
+# Data that can grow: an unknown name is kept as DBLP gives it.
+DBLP_VENUES: list[tuple[str, str]] = [
+    (r"^CVPR Workshops$", "CVPRW"),
+    (r"^CVPR$", "CVPR"),
+    (r"^ICCV$", "ICCV"),
+    (r"^ECCV( \(\d+\))?$", "ECCV"),
+    (r"^NeurIPS$", "NeurIPS"),
+    (r"^ICLR$", "ICLR"),
+    (r"^ICML$", "ICML"),
+    (r"^AAAI$", "AAAI"),
+    (r"^IGARSS$", "IGARSS"),
+    (r"^IEEE Trans\. Geosci\. Remote\. Sens\.$", "TGRS"),
+    (r"^IEEE J\. Sel\. Top\. Appl\. Earth Obs\. Remote\. Sens\.$", "JSTARS"),
+    (r"^IEEE Geosci\. Remote\. Sens\. Mag\.$", "GRSM"),
+    (r"^IEEE Geosci\. Remote\. Sens\. Lett\.$", "GRSL"),
+    (r"^IEEE Trans\. Pattern Anal\. Mach\. Intell\.$", "TPAMI"),
+    (r"^ISPRS J\. Photogramm\. Remote Sens\.$", "ISPRS"),
+    (r"^Remote\. Sens\.$", "RS"),
+    (r"^Int\. J\. Appl\. Earth Obs\. Geoinformation$", "JAG"),
+]
+_DISAMBIGUATION = re.compile(r"\s+\d{4}$")  # "Wei Zhang 0001"
+
+
+def canonical_venue(dblp_venue: str | None) -> str | None:
+    """The venue's canonical name for one of DBLP's short names; unknown names unchanged."""
+    if not dblp_venue:
+        return None
+    for pattern, label in DBLP_VENUES:
+        if re.search(pattern, dblp_venue):
+            venue = venues.from_label(label)
+            if venue is not None:
+                return venue.name
+    return dblp_venue
+
+
+def person(name: str) -> Author:
+    """One DBLP author: the disambiguation number dropped, the whole name split as arXiv's are."""
+    return whole_name(_DISAMBIGUATION.sub("", html.unescape(name).strip()))
+
+
+def _as_list(value: Any) -> list[Any]:
+    """DBLP gives one item as itself and several as a list (authors, `ee`, hits)."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def arxiv_id_of(info: dict[str, Any]) -> str | None:
+    """A CoRR hit's arXiv id, from `volume` (abs/<id>) or its 10.48550 DOI."""
+    volume = str(info.get("volume") or "")
+    if volume.startswith("abs/"):
+        found = normalize_arxiv_id(volume[4:])
+        if found:
+            return found
+    doi = str(info.get("doi") or "")
+    prefix = "10.48550/arxiv."
+    return normalize_arxiv_id(doi[len(prefix):]) if doi.lower().startswith(prefix) else None
+
+
+def to_record(info: dict[str, Any]) -> WorkRecord | None:
+    """One hit's `info` as a record: a preprint for CoRR, else a version of record; None if untitled."""
+    title = " ".join(html.unescape(str(info.get("title") or "")).split())
+    if title.endswith("."):
+        title = title[:-1]
+    if not title:
+        return None
+    names = [a.get("text", "") if isinstance(a, dict) else str(a)
+             for a in _as_list((info.get("authors") or {}).get("author"))]
+    authors = [person(n) for n in names if n.strip()]
+    year_text = str(info.get("year") or "")
+    year = int(year_text) if year_text.isdigit() else None
+    venue = str(info.get("venue") or "") or None
+    if venue == PREPRINT_VENUE:
+        arxiv_id = arxiv_id_of(info)
+        return WorkRecord(title=title, authors=authors, arxiv_id=arxiv_id, year=year,
+                          type="preprint", arxiv_title=title, arxiv_year=year,
+                          url=f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None,
+                          venue_source="dblp")
+    doi = publication_doi(str(info.get("doi") or "")) if info.get("doi") else None
+    return WorkRecord(
+        title=title, authors=authors, doi=doi, year=year,
+        venue=canonical_venue(venue),
+        type=TYPES.get(str(info.get("type") or ""), "misc"),
+        volume=str(info["volume"]) if info.get("volume") else None,
+        issue=str(info["number"]) if info.get("number") else None,
+        pages=str(info["pages"]) if info.get("pages") else None,
+        url=f"https://doi.org/{doi}" if doi else None,
+        venue_source="dblp",
+    )
+
+
+def parse_answer(body: str) -> list[WorkRecord]:
+    """The records of a search answer; BadAnswer when it is not DBLP's JSON (HTML, empty, cut)."""
+    if not body.strip():
+        raise BadAnswer("empty answer")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        kind = "an HTML page" if body.lstrip().startswith("<") else "not JSON"
+        raise BadAnswer(f"answer is {kind}") from None
+    result = data.get("result") if isinstance(data, dict) else None
+    if not isinstance(result, dict) or "hits" not in result:
+        raise BadAnswer("answer has no result.hits")
+    code = str((result.get("status") or {}).get("@code") or "200")
+    if code != "200":
+        raise BadAnswer(f"DBLP status {code}")
+    records = [to_record(hit.get("info") or {}) for hit in _as_list(result["hits"].get("hit"))
+               if isinstance(hit, dict)]
+    return [r for r in records if r is not None]
+
+
+def query_words(text: str) -> str:
+    """A title as DBLP's search wants it: its words, no punctuation (DBLP has no phrase syntax)."""
+    return " ".join(re.findall(r"[^\W_]+", text))
+
+
+class DblpSource:
+    """DBLP: versions of record (and arXiv twins) by title, one request at a time."""
+
+    name = "dblp"
+    label = "DBLP"
+    kind: Kind = "record"
+    id_kind: str | None = None
+
+    def __init__(self, settings: Settings, recorder: Recorder | None = None,
+                 on_unreachable: Callable[[str, str], None] | None = None):
+        self.settings = settings
+        self.url = settings.dblp_url
+        self.recorder = recorder
+        self.requests = 0
+        self.failures = 0
+        self.throttle = Throttle(settings.dblp_delay)
+        self.circuit = Circuit(self.name, on_open=on_unreachable)
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = settings.user_agent
+        self._one_at_a_time = threading.Lock()
+
+    @property
+    def pacing(self) -> str:
+        return f"one request at a time, {self.settings.dblp_delay:g} s apart"
+
+    def lookup(self, ids: Sequence[str]) -> Lookup:
+        """DBLP is not asked by identifier."""
+        return Lookup()
+
+    def search(self, texts: Sequence[str]) -> Answers:
+        """Hits for each title, one request each, in turn."""
+        answers: Answers = {}
+        for text in dict.fromkeys(texts):
+            words = query_words(text)
+            if not words:
+                answers[text] = []
+                continue
+            try:
+                answers[text] = self._ask(words)
+            except SourceFailure as failure:
+                answers[text] = failure
+        return answers
+
+    def _ask(self, words: str) -> list[WorkRecord]:
+        params = {"q": words, "format": "json", "h": str(HITS), "c": "0"}
+
+        def attempt() -> list[WorkRecord]:
+            response = self.session.get(self.url, params=params, timeout=self.settings.timeout)
+            self.requests += 1
+            if self.recorder:
+                self.recorder(self.name, response.url, response.status_code,
+                              dict(response.headers), response.text,
+                              int(response.elapsed.total_seconds() * 1000))
+            if response.status_code != 200:
+                raise by_status(response.status_code, f"HTTP {response.status_code}",
+                                retry_after_seconds(response.headers.get("retry-after")))
+            return parse_answer(response.text)
+
+        with self._one_at_a_time:
+            try:
+                return with_retries(attempt, _classify, self.settings.retries,
+                                    self.settings.backoff, self.throttle, self.circuit)
+            except SourceFailure:
+                self.failures += 1
+                raise
+
+
+def _classify(exc: Exception) -> SourceFailure:
+    """The typed failure behind what `requests` raised (HTTP statuses are typed where read)."""
+    if isinstance(exc, SourceFailure):
+        return exc
+    if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout):
+        if no_connection(exc):
+            return Unreachable(describe(exc))
+        return Transient(describe(exc))
+    if isinstance(exc, (requests.Timeout, requests.exceptions.ChunkedEncodingError)):
+        return Transient(type(exc).__name__)
+    return Unexpected(describe(exc))
