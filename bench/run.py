@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import resource
 import sqlite3
 import subprocess
 import sys

@@ -10,12 +10,7 @@ from __future__ import annotations
 
 import random
 
-WORDS = ("remote sensing foundation model satellite imagery contrastive masked autoencoder "
-         "multimodal spectral temporal segmentation detection benchmark dataset vision language "
-         "transformer pretraining geospatial earth observation representation learning scene "
-         "radar optical hyperspectral change urban crop forest ocean cloud aerial lidar "
-         "diffusion generative retrieval captioning grounding localization scale adaptive "
-         "efficient lightweight unified universal global regional few shot zero label noise").split()
+WORDS = ["remote", "sensing", "foundation", "model", "satellite", "imagery", "contrastive", "masked", "autoencoder", "multimodal", "spectral", "temporal", "segmentation", "detection", "benchmark", "dataset", "vision", "language", "transformer", "pretraining", "geospatial", "earth", "observation", "representation", "learning", "scene", "radar", "optical", "hyperspectral", "change", "urban", "crop", "forest", "ocean", "cloud", "aerial", "lidar", "diffusion", "generative", "retrieval", "captioning", "grounding", "localization", "scale", "adaptive", "efficient", "lightweight", "unified", "universal", "global", "regional", "few", "shot", "zero", "label", "noise"]
 TABLE = "|Abbreviation|Title|Publication|Paper|Code & Weights|\n|:---:|---|:---:|:---:|:---:|\n"
 
 

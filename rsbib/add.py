@@ -19,10 +19,10 @@ from markdown_it import MarkdownIt
 from . import venues
 from .awesome import ParsedList, Row, _header_role, cell_spans, parse
 from .identifiers import LinkInfo, clean, normalize_arxiv_id, normalize_doi, read_link
-from .library import row_keys
 from .listfix import cell_text, insert_line
 from .matching import TITLE_ALONE, title_score
 from .records import WorkRecord
+from .store.entries import row_keys
 
 
 class AddError(Exception):
@@ -47,8 +47,8 @@ def read_identifier(text: str) -> LinkInfo:
             return link
         raise AddError(f"{text!r}: this {link.kind if link else ''} link carries no arXiv id or DOI;"
                        " give the paper's DOI or arXiv id")
-    if re.match(r"^(doi:\s*)?10\.", value, re.IGNORECASE) and normalize_doi(value):
-        doi = normalize_doi(value)
+    doi = normalize_doi(value) if re.match(r"^(doi:\s*)?10\.", value, re.IGNORECASE) else None
+    if doi:
         if doi.startswith("10.48550/"):
             return LinkInfo("arxiv", arxiv_id=normalize_arxiv_id(doi))
         return LinkInfo("doi", doi=doi)
@@ -113,7 +113,7 @@ def synced_works(library, parsed: ParsedList) -> dict[int, dict]:
     from .check import RowFinder
 
     finder = RowFinder(library)
-    works = {w["id"]: w for w in library.db["works"].rows}
+    works = {w["id"]: w for w in library.db.table("works").rows}
     found = {}
     for row, key in zip(parsed.rows, row_keys(parsed.rows)):
         entry = finder.find(row, key)
@@ -155,9 +155,9 @@ def table_of(text: str, parsed: ParsedList, slug: str) -> Table:
     lines = text.split("\n")
     in_table = [r for r in rows if start <= r.line - 1 < end]
     header = [lines[start][a:b].strip() for a, b in cell_spans(lines[start])]
-    said = Counter(cell_text(lines[r.line - 1], r.columns[role]) for r in parsed.rows
-                   for role in ("paper", "code") if role in r.columns and getattr(r, f"{role}_url") is None)
-    said.pop("", None), said.pop(None, None)
+    cells = (cell_text(lines[r.line - 1], r.columns[role]) for r in parsed.rows
+             for role in ("paper", "code") if role in r.columns and getattr(r, f"{role}_url") is None)
+    said = Counter(cell for cell in cells if cell)
     return Table(slug, heading, header, in_table, [lines[r.line - 1].rstrip("\r") for r in in_table],
                  end, said.most_common(1)[0][0] if said else "-")
 
@@ -205,7 +205,7 @@ class TableStyle:
 
     def wrap(self, position: int, text: str) -> str:
         """`text` with the markup most cells of the column carry (`**...**`)."""
-        shapes = Counter(_WRAPPED.match(c).group(1, 3) for c in self.column(position) if c)
+        shapes = Counter(m.group(1, 3) for c in self.column(position) if c and (m := _WRAPPED.match(c)))
         before, after = shapes.most_common(1)[0][0] if shapes else ("", "")
         return f"{before}{text}{after}"
 
@@ -265,6 +265,7 @@ def build_row(table: Table, work: WorkRecord, abbreviation: str | None = None,
     abbreviation_given, abbreviation = abbreviation, abbreviation or abbreviation_of(work.title)
     label, warning = list_label(work)
     warnings = [warning] if warning else []
+    paper_url: str | None
     if work.doi:
         paper_url = f"https://doi.org/{work.doi}"
     elif work.arxiv_id:

@@ -49,12 +49,12 @@ class AnswerCache:
         self.hits = 0
         self._lock = threading.Lock()
         if library is not None and TABLE in library.db.table_names():
-            for row in library.db[TABLE].rows:
+            for row in library.db.table(TABLE).rows:
                 records = json.loads(row["records"])
                 self.known[(row["service"], row["question"], row["key"])] = (
                     None if records is None else [_record_from_json(r) for r in records])
 
-    def wrap(self, source: Source) -> "CachedSource":
+    def wrap(self, source: Source) -> CachedSource:
         return CachedSource(source, self)
 
     def get(self, service: str, question: str, text: str) -> tuple[bool, list[WorkRecord] | None]:
@@ -82,7 +82,7 @@ class AnswerCache:
                                        ensure_ascii=False)}
                 for (s, q, k), r in new.items()]
         with self.library.db.atomic():
-            self.library.db[TABLE].upsert_all(rows, pk=("service", "question", "key"))
+            self.library.db.table(TABLE).upsert_all(rows, pk=("service", "question", "key"))
         return len(rows)
 
 

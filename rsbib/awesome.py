@@ -178,10 +178,11 @@ def cell_link(inline: Token) -> tuple[str | None, str | None]:
     href = None
     for child in inline.children or []:
         if child.type == "link_open":
-            href = clean(child.attrGet("href") or "")
+            href = clean(str(child.attrGet("href") or ""))
             break
-        if child.type == "html_inline" and _HTML_HREF.search(child.content):
-            href = clean(_HTML_HREF.search(child.content).group(1))
+        found = _HTML_HREF.search(child.content) if child.type == "html_inline" else None
+        if found:
+            href = clean(found.group(1))
             break
     text = heading_text(inline)
     if href is None:
@@ -189,8 +190,8 @@ def cell_link(inline: Token) -> tuple[str | None, str | None]:
             return None, None
         if _URL.match(text):
             href = text
-        elif _MD_LINK.search(text):
-            return None, f"link {_MD_LINK.search(text).group(1)!r} is not an http(s) URL; ignored"
+        elif found := _MD_LINK.search(text):
+            return None, f"link {found.group(1)!r} is not an http(s) URL; ignored"
         else:
             return None, None
     if not _HTTP.match(href):

@@ -85,7 +85,9 @@ class BibFile:
 
 def _split_concatenation(value: str) -> list[str]:
     """The parts of `a # {b} # "c"`, splitting only on `#` outside braces and quotes."""
-    parts, depth, quoted, current = [], 0, False, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quoted = 0, False
     for char in value:
         if char == "{":
             depth += 1
@@ -156,7 +158,7 @@ def read(text: str, name: str) -> BibFile:
     strings: dict[str, str] = {}
     entries, problems = [], []
     for block in library.blocks:
-        line = block.start_line + 1
+        line = (block.start_line or 0) + 1
         if isinstance(block, String):
             strings[block.key.lower()] = expand(block.value, strings)
             continue
@@ -168,13 +170,14 @@ def read(text: str, name: str) -> BibFile:
             continue
         if not isinstance(block, Entry):
             continue
-        start = text.find(block.raw, line_starts[min(block.start_line, len(line_starts) - 1)])
-        spans = _field_spans(block, block.raw) if start >= 0 else None
+        raw = block.raw or ""
+        start = text.find(raw, line_starts[min(line - 1, len(line_starts) - 1)])
+        spans = _field_spans(block, raw) if start >= 0 else None
         if spans is None:
             problems.append(f"{name}:{line}: entry {block.key!r} could not be located field by "
                             "field; left as it is")
             continue
-        entries.append(BibEntry(block.key, block.entry_type.lower(), line, start, block.raw,
+        entries.append(BibEntry(block.key, block.entry_type.lower(), line, start, raw,
                                 spans, strings))
     return BibFile(text, entries, problems)
 

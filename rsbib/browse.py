@@ -7,28 +7,15 @@ how the file is opened and runs the server.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import webbrowser
-from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
-
-SHIPPED_NAME = "library"  # the database name the shipped metadata.json describes
 
 
 class ServeError(Exception):
     """The file cannot be served as a library."""
-
-
-def metadata(db_path: str | Path) -> dict:
-    """Datasette metadata for a library file, under the name Datasette gives it (the file stem)."""
-    data = json.loads(resources.files("rsbib.data").joinpath("metadata.json").read_text("utf-8"))
-    stem = Path(db_path).stem
-    if stem != SHIPPED_NAME:
-        data["databases"][stem] = data["databases"].pop(SHIPPED_NAME)
-    return data
 
 
 def being_written(db_path: str | Path) -> bool:
@@ -39,7 +26,7 @@ def being_written(db_path: str | Path) -> bool:
 
 def check_library(db_path: str | Path) -> None:
     """Refuse what is not a current rsbib library, reading it without any chance of a write."""
-    from .library import SCHEMA_VERSION
+    from .store.schema import SCHEMA_VERSION
 
     path = Path(db_path)
     if not path.is_file():

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-
 from datetime import datetime, timezone
 
 from . import history
@@ -85,7 +84,7 @@ def _published_since(old: dict, new: dict) -> bool:
             and new.get("type") not in (None, "preprint"))
 
 
-def compare(old: Version, new: Version, still_kept: set[str] = frozenset()) -> Changes:
+def compare(old: Version, new: Version, still_kept: frozenset[str] | set[str] = frozenset()) -> Changes:
     """The changes from `old` to `new`; `still_kept`: keys of removed rows the library still holds."""
     pairs, gone, came = pair_rows(old.rows, new.rows)
     changes = Changes(old, new)
@@ -116,7 +115,7 @@ def versions(db, since: str | None) -> tuple[Version | None, Version]:
     if since is None:
         return history.previous(db), new
     if since.isdigit():
-        if not db["sync_runs"].count_where("id = ?", [int(since)]):
+        if not db.table("sync_runs").count_where("id = ?", [int(since)]):
             raise ValueError(f"--since {since}: no sync run {since}")
         return history.as_of_run(db, int(since)), new
     try:

@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass
 from . import venues
 from .awesome import ParsedList
 from .identifiers import read_link
-from .library import Library, row_keys
+from .library import Library
 from .listfix import Edit, apply, cell_text
+from .store.entries import row_keys
 
 KINDS = ("stale-venue", "title", "preprint-link", "duplicate", "unresolved", "no-code")
 VENUE_SOURCES = ("crossref", "dblp")  # sources whose venue is the version of record's
@@ -51,7 +52,7 @@ class RowFinder:
         from .matching import normalize_title  # rapidfuzz: only when a list is judged
 
         self.title = normalize_title
-        self.by_key = {e["row_key"]: e for e in library.db["entries"].rows}
+        self.by_key = {e["row_key"]: e for e in library.db.table("entries").rows}
         doi_of = dict(library.db.execute("SELECT id, doi FROM works WHERE doi IS NOT NULL"))
         self.index: dict[tuple, list[dict]] = {}
         for e in self.by_key.values():
@@ -81,7 +82,7 @@ def check(parsed: ParsedList, text: str, library: Library,
     """
     lines = text.splitlines()
     finder = RowFinder(library)
-    works = {w["id"]: w for w in library.db["works"].rows}
+    works = {w["id"]: w for w in library.db.table("works").rows}
     tables_of: dict[int, set[str]] = {}
     for e in finder.by_key.values():
         if e["work_id"] is not None and e["listed"]:
@@ -93,7 +94,7 @@ def check(parsed: ParsedList, text: str, library: Library,
             continue  # not synced yet: nothing to judge it by
         work = works.get(entry["work_id"])
 
-        def add(kind, current, suggested, reason):
+        def add(kind, current, suggested, reason, row=row):
             findings.append(Finding(row.line, row.category, row.abbreviation, kind, current,
                                     suggested, reason))
 
@@ -146,7 +147,8 @@ def fixes(parsed: ParsedList, findings: list[Finding], only: tuple[str, ...] = (
     rows = {row.line: row for row in parsed.rows}
     edits = []
     for finding in findings:
-        if not finding.fixable or (only and finding.kind not in only):
+        if not finding.fixable or finding.current is None or finding.suggested is None \
+                or (only and finding.kind not in only):
             continue
         row = rows[finding.line]
         role = FIXABLE[finding.kind]

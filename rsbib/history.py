@@ -44,7 +44,7 @@ EMPTY = Version(None, None, None, None, [])
 
 def create_table(db) -> None:
     """Schema 3: the table of recorded list versions."""
-    db["list_versions"].create({
+    db.table("list_versions").create({
         "id": int, "run_id": int, "recorded_at": str, "source": str, "rows_sha256": str,
         "row_count": int, "rows": str}, pk="id", foreign_keys=[("run_id", "sync_runs", "id")])
 
@@ -65,7 +65,7 @@ def record(db, run_id: int | None, source: str | None) -> int | None:
     last = db.execute("SELECT rows_sha256 FROM list_versions ORDER BY id DESC LIMIT 1").fetchone()
     if (last and last[0] == digest) or (not rows and not last):
         return None
-    table = db["list_versions"]
+    table = db.table("list_versions")
     table.insert({"run_id": run_id, "recorded_at": datetime.now(timezone.utc).isoformat(
         timespec="seconds"), "source": source, "rows_sha256": digest, "row_count": len(rows),
         "rows": blob})

@@ -96,7 +96,7 @@ def normalize_doi(value: str) -> str | None:
 
 def is_arxiv_doi(doi: str | None) -> bool:
     """True for arXiv's own DataCite DOIs, which are never a paper's published DOI."""
-    return bool(doi) and doi.lower().startswith(ARXIV_DATACITE_PREFIX)
+    return doi is not None and doi.lower().startswith(ARXIV_DATACITE_PREFIX)
 
 
 def publication_doi(doi: str | None) -> str | None:
@@ -129,7 +129,7 @@ def read_link(url: str | None) -> LinkInfo | None:
         return LinkInfo("arxiv", arxiv_id=arxiv_id)
     if host in ("doi.org", "dx.doi.org", "www.doi.org"):
         doi = normalize_doi(parts.path.lstrip("/"))
-        if is_arxiv_doi(doi):
+        if doi is not None and is_arxiv_doi(doi):
             return LinkInfo("arxiv", arxiv_id=normalize_arxiv_id(doi))
         return LinkInfo("doi", doi=doi)
     if host.endswith("mdpi.com"):

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
-from .translit import to_ascii
 
 from .records import Author, RowToResolve, WorkRecord
+from .translit import to_ascii
 from .venues import is_preprint_label
 
 TITLE_ALONE = 95.0  # a title this close is enough on its own (with the year)

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import secrets
@@ -125,19 +126,16 @@ def _replace(path: str, target: str, data: bytes, info: os.stat_result | None) -
             if info is not None:
                 os.fchmod(out.fileno(), stat.S_IMODE(info.st_mode))
                 if (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
-                    try:
+                    # Not root: the file becomes ours, as with any editor.
+                    with contextlib.suppress(PermissionError):
                         os.fchown(out.fileno(), info.st_uid, info.st_gid)
-                    except PermissionError:
-                        pass  # not root: the file becomes ours, as with any editor
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, target)
     except BaseException as exc:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
-        except FileNotFoundError:
-            pass
         if isinstance(exc, OSError):
             raise OutputError(f"{path}: cannot write ({reason(exc)}); "
                               "the file was left as it was") from exc

@@ -17,7 +17,7 @@ class Author:
         return f"{self.family}, {self.given}" if self.given else self.family
 
     @classmethod
-    def parse(cls, text: str) -> "Author":
+    def parse(cls, text: str) -> Author:
         """Read "Family, Given" or "Given Family" (the last word is the family name)."""
         text = " ".join(text.split())
         if "," in text:
@@ -62,7 +62,7 @@ class WorkRecord:
         data["authors"] = [a.name for a in self.authors]
         return data
 
-    def with_changes(self, **changes: Any) -> "WorkRecord":
+    def with_changes(self, **changes: Any) -> WorkRecord:
         return replace(self, **changes)
 
 

@@ -23,94 +23,27 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from typing import Any
 
-from . import venues
-from .combine import completed, fill_from_label, identifier, merge, twin
+from .combine import completed, identifier, twin
 from .matching import (
-    Verdict, decide, normalize_title, preprint_of_query, preprint_query, published_query,
-    published_search_text, row_query, title_score,
+    decide,
+    normalize_title,
+    preprint_of_query,
+    preprint_query,
+    published_query,
+    published_search_text,
+    row_query,
+    title_score,
 )
 from .records import Outcome, RowToResolve, WorkRecord
 from .sources.base import NotFound, Source, SourceFailure
 from .sources.polite import batched
+from .tasks import Plan, Task, is_not_a_paper, label, lookup_method, outcome
 
 RENAMED_BELOW = 85.0  # an id's record whose title is this far from the row's is flagged
 CHUNK = 100  # rows searched together before they are handed out
 SETTLE_GROUP = 10  # preprints whose versions of record are sought together (5 at once at Crossref)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Which source is asked which question, in order (names of sources)."""
-
-    lookups: tuple[str, ...] = ()  # asked for the ids read from links; the first id a row has wins
-    title_search: tuple[str, ...] = ()  # asked in turn for the rows no id settled
-    published: tuple[str, ...] = ()  # asked in turn for the version of record of a preprint
-    fallback: tuple[str, ...] = ()  # asked last, for works still without a version of record
-
-
-@dataclass(eq=False)  # tasks are compared by identity: a row is itself, whatever it holds
-class Task:
-    """One row on its way to a decision."""
-
-    row: RowToResolve
-    preprint: WorkRecord | None = None
-    published: WorkRecord | None = None
-    methods: list[str] = field(default_factory=list)
-    score: float | None = None
-    notes: list[str] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    ambiguous: Verdict | None = None
-    searched: Verdict | None = None  # the first record source's answer to the row's own title
-    searched_by: str | None = None
-    project: bool = False  # the row names no paper (a code repository, a website)
-    queued: bool = False  # handed to the fallback line
-    fallback_answered: bool = False  # a fallback source answered for it (the label is not needed)
-    ready: bool = False  # needs nothing more; a worker sets it last
-    done: bool = False  # its outcome was handed out
-
-    @property
-    def title(self) -> str:
-        return self.row.title
-
-    def take(self, verdict: Verdict, source: Source) -> None:
-        """Record a title search's verdict: the match in the slot of the source's kind, or why not."""
-        if verdict.status == "match":
-            if source.kind == "preprint":
-                self.preprint = verdict.match
-            else:
-                self.published = verdict.match
-            self.methods.append(f"{source.name}-title")
-            if self.score is None:  # a preprint joined to a version of record keeps its score
-                self.score = verdict.score
-        elif verdict.status == "ambiguous" and self.published is None:
-            self.ambiguous = verdict
-        elif self.published is None:
-            self.notes.append(f"{label(source)}: {verdict.reason}")
-
-    def settled(self) -> bool:
-        return bool(self.published or self.failures or self.ambiguous)
-
-
-def label(source: Source) -> str:
-    """How messages name a source ("arXiv", "Crossref")."""
-    return str(getattr(source, "label", source.name))
-
-
-def is_not_a_paper(row: RowToResolve) -> bool:
-    """A GitHub project, a website: rows that name no paper at all."""
-    if venues.is_not_a_paper_label(row.venue_label):
-        return True
-    if row.link_kind in ("github", "huggingface"):
-        return True
-    return not row.has_paper_link and (row.publication or "-").strip() == "-"
-
-
-def lookup_method(source: Source) -> str:
-    """The method stored for a row found by its id: `doi`, `arxiv-id`."""
-    return "doi" if source.id_kind == "doi" else f"{source.id_kind}-id"
 
 
 class Resolver:
@@ -448,36 +381,11 @@ class Resolver:
             if task.done:
                 continue
             task.done = True
-            outcomes.append(self._outcome(task))
+            outcomes.append(outcome(task))
         self.advance(len(outcomes))
         return outcomes
 
     def decided(self, exclude: set[int]) -> list[Outcome]:
         """Outcomes of the rows decided so far but not handed out (for a run that is stopped)."""
-        return [self._outcome(t) for t in list(self.tasks)
+        return [outcome(t) for t in list(self.tasks)
                 if (t.ready or t.project) and t.row.id not in exclude]
-
-    @staticmethod
-    def _outcome(task: Task) -> Outcome:
-        row_id = task.row.id
-        if task.project:
-            return Outcome(row_id, "not-a-paper", method="list", note="; ".join(task.notes))
-        method = "+".join(task.methods) or None
-        work = merge(task.published, task.preprint)
-        if work is not None and not work.title:
-            task.failures.append("the record has no title")
-            work = None
-        note = "; ".join(task.notes + task.failures) or None
-        if work is not None:
-            if not task.fallback_answered:
-                work = fill_from_label(work, task.row)
-            status = "failed" if task.failures else "resolved"
-            return Outcome(row_id, status, work, method, task.score, note)
-        if task.failures:
-            return Outcome(row_id, "failed", method=method, note=note)
-        if task.ambiguous:
-            return Outcome(row_id, "ambiguous", method=method, score=task.ambiguous.score,
-                           note=task.ambiguous.reason, candidates=task.ambiguous.candidates())
-        candidates = task.searched.candidates() if task.searched else None
-        return Outcome(row_id, "unresolved", method=method, note=note or "no record found",
-                       candidates=candidates)

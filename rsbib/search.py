@@ -71,11 +71,11 @@ def search(library: Library, terms: list[Term]) -> list[Item]:
     """The export items every term matches, in the usual export order."""
     items = collect(library)
     rows = _rows_by_item(library)
-    chosen = None
+    chosen: set[tuple] | None = None
     for term in terms:
         matched = _matches(library, term, items, rows)
         chosen = matched if chosen is None else chosen & matched
-    return [item for item in items if identity(item) in chosen]
+    return [item for item in items if identity(item) in (chosen or set())]
 
 
 def identity(item: Item) -> tuple:
@@ -116,7 +116,7 @@ def _fts_rowids(library: Library, table: str, term: Term, columns: list[str] | N
     words = _WORD.findall(term.value)
     if not words:
         return []
-    fts = library.db[table].detect_fts()
+    fts = library.db.table(table).detect_fts()
     if fts is None:  # a library without its index: plain substring search
         return _like_rowids(library, table, term, columns)
     if term.phrase:

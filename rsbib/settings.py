@@ -44,7 +44,7 @@ class Settings:
     backoff: float = 2.0  # seconds before the first retry; doubled each time
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         return cls(
             arxiv_url=os.environ.get("RSBIB_ARXIV_URL") or DEFAULT_ARXIV_URL,
             crossref_url=(os.environ.get("RSBIB_CROSSREF_URL") or DEFAULT_CROSSREF_URL).rstrip("/"),

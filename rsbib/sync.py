@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 
 from . import __version__, history
 from .awesome import ParsedList, Problem, parse
-from .library import Library, row_to_resolve
+from .library import Library
+from .records import RowToResolve
 from .resolve import Resolver
 from .settings import Settings
 from .sources import wiring
+from .store.entries import row_to_resolve
 
 
 @dataclass
@@ -48,7 +50,7 @@ class ShrinkRefused(Exception):
 def refuse_shrink(library: Library, parsed: ParsedList, name: str) -> None:
     """Under half the rows the library holds: refuse before anything is written."""
     db = library.db
-    held = db["entries"].count_where("listed = 1") if "entries" in db.table_names() else 0
+    held = db.table("entries").count_where("listed = 1") if "entries" in db.table_names() else 0
     if len(parsed.rows) * 2 < held:
         last = db.execute("SELECT source FROM sync_runs ORDER BY id DESC LIMIT 1").fetchone()
         raise ShrinkRefused(
@@ -174,7 +176,7 @@ class Stop:
         self.event.set()
 
 
-def _decisions(resolver: Resolver, pending: list[dict], stop: Stop):
+def _decisions(resolver: Resolver, pending: list[RowToResolve], stop: Stop):
     """The resolver's batches, from a thread of their own so a stop is seen within 0.1 s.
 
     On a stop, the batches already handed out come first, then every row the

@@ -28,7 +28,14 @@ from .records import Outcome, RowToResolve
 from .resolve import RENAMED_BELOW
 from .settings import Settings
 from .upgrade_fields import (
-    PUBLISHED_TYPES, Change, Edit, Reading, mismatch, published_changes, read_entry, skip_reason,
+    PUBLISHED_TYPES,
+    Change,
+    Edit,
+    Reading,
+    mismatch,
+    published_changes,
+    read_entry,
+    skip_reason,
     to_version_of_record,
 )
 
@@ -142,6 +149,7 @@ def decide(entry: BibEntry, reading: Reading, outcome: Outcome,
             report.status, report.reason = "not-found", "no source holds this paper"
         return report, None
     work = outcome.work
+    assert work is not None  # resolved: failed above when there is no work
     doubt = _doubt(entry, reading, outcome)
     if doubt:
         report.reason = doubt
@@ -162,6 +170,7 @@ def decide(entry: BibEntry, reading: Reading, outcome: Outcome,
 def _doubt(entry: BibEntry, reading: Reading, outcome: Outcome) -> str | None:
     """Why the record found may be another paper than the entry's (None when it is the same)."""
     work = outcome.work
+    assert work is not None  # only a resolved outcome with a work is doubted
     overlap = author_overlap(reading.authors, work.authors)
     if overlap is not None and overlap < AUTHOR_OVERLAP:
         return "no author in common with the record found"
@@ -196,12 +205,12 @@ def text_report(result: UpgradeResult, name: str) -> list[str]:
             lines.append(f"{where}: {e.reason}")
         elif e.status in ("uncertain", "failed", "not-found"):
             lines.append(f"{where}: {e.status}: {e.reason}; left as it is")
-            for c in e.candidates:
-                bits = [str(c.get(k)) for k in ("year", "venue") if c.get(k)]
-                ident = c.get("doi") or c.get("arxiv_id") or ""
-                score = f", score {c['score']}" if c.get("score") is not None else ""
-                lines.append(f"    candidate: {c.get('title')!r} ({', '.join(bits)}) {ident}"
-                             f"{score}: {c.get('reason')}")
+            for cand in e.candidates:
+                bits = [str(cand.get(k)) for k in ("year", "venue") if cand.get(k)]
+                ident = cand.get("doi") or cand.get("arxiv_id") or ""
+                score = f", score {cand['score']}" if cand.get("score") is not None else ""
+                lines.append(f"    candidate: {cand.get('title')!r} ({', '.join(bits)}) {ident}"
+                             f"{score}: {cand.get('reason')}")
     counts = ", ".join(f"{n} {s}" for s, n in result.counts.items()) or "no entries"
     requests = ", ".join(f"{s} {n}" for s, n in result.requests.items())
     lines.append(f"{len(result.entries)} entries: {counts}; requests: {requests}; "

@@ -135,12 +135,11 @@ class Edit:
 
 def rendered(work: WorkRecord, key: str, authors: list[Author], biblatex: bool) -> tuple[str, dict]:
     """The entry type and fields `rsbib export` would write for this work."""
-    from .export import Item
+    from .export import Item, ListRow, Work
     from .export.bibtex import Writer
 
     data = work.to_dict()
-    item = Item(key, "work", data, {"title": work.title, "abbreviation": None},
-                work.authors or authors)
+    item = Item(key, "work", Work.from_row(data), ListRow(title=work.title), work.authors or authors)
     return Writer(biblatex=biblatex).fields(item)
 
 
@@ -175,8 +174,9 @@ def to_version_of_record(entry: BibEntry, reading: Reading, work: WorkRecord) ->
     venue_field = _venue_field(entry_type, biblatex)
     old_venue = next((n for n in VENUE_FIELDS if entry.span(n) is not None and n != venue_field
                       and PREPRINT_VENUE.search(entry.text(n) or "")), None)
-    if old_venue and entry.span(venue_field) is None:
-        edit.renames[entry.span(old_venue).name] = venue_field
+    old_span = entry.span(old_venue) if old_venue else None
+    if old_span is not None and entry.span(venue_field) is None:
+        edit.renames[old_span.name] = venue_field
     for name in VENUE_FIELDS:
         if name != venue_field and (name != "howpublished" or name == old_venue):
             edit.set(entry, name, None)
@@ -215,8 +215,9 @@ def published_changes(entry: BibEntry, reading: Reading, work: WorkRecord, overw
         edit.changes.append(Change("@type", entry.entry_type, entry_type))
         old_venue = next((n for n in VENUE_FIELDS if entry.span(n) is not None), None)
         venue_field = _venue_field(entry_type, biblatex)
-        if old_venue and old_venue != venue_field and fields.get(venue_field):
-            edit.renames[entry.span(old_venue).name] = venue_field
+        old_span = entry.span(old_venue) if old_venue else None
+        if old_venue and old_span is not None and old_venue != venue_field and fields.get(venue_field):
+            edit.renames[old_span.name] = venue_field
             edit.set(entry, old_venue, None)
     for name in ("journal", "journaltitle", "booktitle", "volume", "number", "pages", "doi",
                  "publisher"):

@@ -36,9 +36,9 @@ def served(db: Path, *options: str, env: dict | None = None, timeout: float = 90
             try:
                 urllib.request.urlopen(url, timeout=5).read()
                 break
-            except OSError:
+            except OSError as exc:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"rsbib serve did not start: {process.communicate()[1]}")
+                    raise RuntimeError(f"rsbib serve did not start: {process.communicate()[1]}") from exc
                 time.sleep(0.2)
         yield url, process
     finally:

@@ -78,7 +78,7 @@ def test_source_from_a_file_and_a_url(tmp_path):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        url = "http://127.0.0.1:%d/list.md" % server.server_address[1]
+        url = f"http://127.0.0.1:{server.server_address[1]}/list.md"
         result = run("sync", "--offline", "--source", url, "--db", str(tmp_path / "b.db"))
     finally:
         server.shutdown()

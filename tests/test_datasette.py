@@ -11,7 +11,8 @@ from pathlib import Path
 import bibtexparser
 import pytest
 
-from rsbib.browse import datasette_for, metadata
+from rsbib.browse import datasette_for
+from rsbib.datasette_plugin.shipped import metadata
 from rsbib.library import SCHEMA_VERSION, Library
 
 from .conftest import run
@@ -135,7 +136,7 @@ def test_papers_are_newest_first_with_links(synced_db):
     assert json.loads(skysense["categories"]) == ["vision", "benchmark"]  # in table order
     html = get(synced_db, f"/{synced_db.stem}/papers?citekey=guo2023skysense").text
     work_id = [p for p in papers if p["citekey"] == "guo2023skysense"][0]["work_id"]
-    assert f'href="https://doi.org/10.1109/cvpr52733.2024.02613"' in html
+    assert 'href="https://doi.org/10.1109/cvpr52733.2024.02613"' in html
     assert 'href="https://arxiv.org/abs/2312.10115"' in html
     assert f'href="/{synced_db.stem}/works/{work_id}">guo2023skysense</a>' in html
     assert "categories__arraycontains=benchmark" in html

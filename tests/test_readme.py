@@ -38,8 +38,8 @@ def test_the_two_commands_in_order_on_a_fresh_clone(tmp_path):
     import sys
 
     clone = tmp_path / "clone"
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True,
-                           check=True).stdout.decode().split("\0")
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, check=True).stdout.decode().split("\0")
     for name in filter(None, files):  # the working tree as it is, committed in a fresh repository
         if (ROOT / name).is_file():
             (clone / name).parent.mkdir(parents=True, exist_ok=True)

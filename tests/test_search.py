@@ -135,9 +135,9 @@ def test_search_uses_whatever_tokenizer_the_index_has(library_copy):
     assert "scheibenreif2022selfsupervised" in found("title:segment", db=library_copy)
     assert "scheibenreif2022selfsupervised" in found("segmenting", db=library_copy)
     db = sqlite_utils.Database(library_copy)
-    for table, columns in SEARCHED.items():
-        db[table].disable_fts()
-        db[table].enable_fts(columns, create_triggers=True)
+    for name, columns in SEARCHED.items():
+        db[name].disable_fts()
+        db[name].enable_fts(columns, create_triggers=True)
     db.close()
     assert "scheibenreif2022selfsupervised" not in found("title:segment", db=library_copy)
 

@@ -7,11 +7,13 @@ installed (entry point `datasette`). It also supplies the shipped metadata
 
 from __future__ import annotations
 
+from typing import Any
+
 from datasette import hookimpl
 
-from ..browse import metadata
 from ..venues import is_preprint_label, label_for
 from . import bib, cells, search
+from .shipped import metadata
 
 # Columns the default HTML view of a table leaves out (the "show all columns" link brings them back).
 INTERNAL_COLUMNS = {
@@ -56,7 +58,7 @@ def render_cell(row, value, column, table, database, datasette):
 @hookimpl
 def extra_template_vars(template, database, table, view_name, request, datasette):
     async def variables():
-        found = {"rsbib_papers": [(name, datasette.urls.table(name, "papers"))
+        found: dict[str, Any] = {"rsbib_papers": [(name, datasette.urls.table(name, "papers"))
                                   for name in datasette.databases if not name.startswith("_")]}
         if view_name == "row" and table in ("works", "entries"):
             row_id = request.url_vars.get("pks")

@@ -46,7 +46,9 @@ def query_or_table(data: dict, table: str | None) -> str:
 
 def export_rows(library: Library, rows: list[dict], table: str | None, fmt: str) -> str:
     """The export of the works and rows these result rows name."""
-    work_ids, entry_ids, keys = set(), set(), set()
+    work_ids: set[int] = set()
+    entry_ids: set[int] = set()
+    keys: set[str] = set()
     for row in rows:
         if table in ("works", "entries") and row.get("id") is not None:
             (work_ids if table == "works" else entry_ids).add(row["id"])

@@ -2,86 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-
 from ..corrections import pinned_fields
-from ..library import WORK_COLUMNS, Library, entry_base_key
+from ..library import Library
 from ..records import Author
+from ..store.keys import entry_base_key
+from ..store.schema import WORK_COLUMNS
+from . import bibtex, csl
+from .items import Item, ListRow, Work, provisional_warning
+
+__all__ = ["CategoryError", "Item", "ListRow", "Work", "collect", "match_categories", "pick_tables",
+           "provisional_warning", "render", "select"]
 
 
 class CategoryError(ValueError):
     """A --category name that names no table, or several."""
 
 
-class _FromRow:
-    @classmethod
-    def from_row(cls, row: dict):
-        """The record from a database row: its own fields only, missing ones at their default."""
-        return cls(**{f.name: row[f.name] for f in fields(cls)  # type: ignore[arg-type]
-                      if row.get(f.name) is not None})
-
-
-@dataclass(frozen=True)
-class Work(_FromRow):
-    """A work as the exporters read it (the database's column names stay on this side)."""
-
-    title: str
-    id: int | None = None
-    type: str = "preprint"  # journal-article | proceedings-article | preprint | misc
-    title_en: str | None = None
-    venue: str | None = None
-    venue_source: str | None = None  # crossref | arxiv | list
-    year: int | None = None
-    month: int | None = None
-    volume: str | None = None
-    issue: str | None = None
-    pages: str | None = None
-    publisher: str | None = None
-    doi: str | None = None
-    arxiv_id: str | None = None
-    primary_class: str | None = None
-
-
-@dataclass(frozen=True)
-class ListRow(_FromRow):
-    """A row of the list as the exporters read it (the first row that cites an item)."""
-
-    title: str
-    id: int | None = None
-    work_id: int | None = None
-    row_key: str | None = None
-    category: str | None = None
-    line: int | None = None
-    status: str | None = None
-    abbreviation: str | None = None
-    publication: str | None = None
-    label_year: int | None = None
-    paper_url: str | None = None
-    code_url: str | None = None
-
-
-@dataclass
-class Item:
-    """One bibliography entry: a work, a row that names no paper, or an unverified row."""
-
-    key: str
-    kind: str  # work | project | unverified
-    work: Work | None
-    entry: ListRow  # the first row of the list that cites it
-    authors: list[Author] = field(default_factory=list)
-    provisional: bool = False  # a key made for this export only (the row is not settled yet)
-
-    def __post_init__(self):
-        # Rows straight from the database are read into the typed records here.
-        if isinstance(self.work, dict):
-            self.work = Work.from_row(self.work)
-        if isinstance(self.entry, dict):
-            self.entry = ListRow.from_row(self.entry)
-
-
 def match_categories(library: Library, names: tuple[str, ...]) -> list[str]:
     """Slugs for names given as slug, unique prefix or heading, case-insensitively."""
-    return pick_tables(list(library.db["categories"].rows_where(order_by="position")), names)
+    return pick_tables(list(library.db.table("categories").rows_where(order_by="position")), names)
 
 
 def pick_tables(tables: list[dict], names: tuple[str, ...]) -> list[str]:
@@ -127,7 +66,8 @@ def collect(library: Library, categories: list[str] | None = None,
                 continue
             seen.add(("work", entry["work_id"]))
             work = _work(library, entry["work_id"])
-            items.append(Item(work["citekey"], "work", work, entry, _authors(library, work["id"])))
+            items.append(Item(work["citekey"], "work", Work.from_row(work), ListRow.from_row(entry),
+                              _authors(library, work["id"])))
         elif not resolved_only and ("row", entry["row_key"]) not in seen:
             seen.add(("row", entry["row_key"]))
             kind = "project" if entry["status"] == "not-a-paper" else "unverified"
@@ -136,10 +76,11 @@ def collect(library: Library, categories: list[str] | None = None,
             provisional = not (pinned.get("citekey") or entry["citekey"])
             if pinned:
                 work = completed_by_hand(entry, pinned)
-                items.append(Item(key, "work", work, entry, _parse_authors(work["authors"]),
+                items.append(Item(key, "work", Work.from_row(work), ListRow.from_row(entry),
+                                  _parse_authors(work["authors"]),
                                   provisional=provisional))
             else:
-                items.append(Item(key, kind, None, entry, provisional=provisional))
+                items.append(Item(key, kind, None, ListRow.from_row(entry), provisional=provisional))
     return items
 
 
@@ -157,8 +98,8 @@ def completed_by_hand(entry: dict, pinned: dict[str, str]) -> dict:
     work: dict = dict.fromkeys(WORK_COLUMNS)
     work.update({"title": entry["title"], "year": entry["label_year"], "type": "misc",
                  "citekey": entry["citekey"]})
-    for field, value in pinned.items():
-        work[field] = int(value) if field in ("year", "month") else value
+    for name, value in pinned.items():
+        work[name] = int(value) if name in ("year", "month") else value
     return work
 
 
@@ -184,19 +125,11 @@ def select(library: Library, work_ids: set[int], entry_ids: set[int]) -> list[It
                 else item.entry.id in entry_ids)]
 
 
-def provisional_warning(item: Item) -> str:
-    """The warning for a key made for this export only: its row is not settled yet."""
-    return (f"{item.key}: provisional key; line {item.entry.line} is not resolved yet "
-            f"({item.entry.status}), its key may change once it is")
-
-
 def render(items: list[Item], fmt: str, **options) -> tuple[str, list[str]]:
     """The text of an export in `fmt` (bibtex, biblatex or csl-json), and its warnings.
 
     `options` go to the BibTeX writer (unicode, journal_abbrev).
     """
-    from . import bibtex, csl
-
     if fmt == "csl-json":
         return csl.write(items), [provisional_warning(i) for i in items if i.provisional]
     return bibtex.write(items, biblatex=(fmt == "biblatex"), **options)

@@ -11,7 +11,7 @@ from bibtexparser.model import Entry, Field
 
 from ..translit import has_han
 from ..venues import canonical_name, short_publisher
-from . import Item, Work, provisional_warning
+from .items import Item, Work, provisional_warning
 from .latex import balanced, clean_text, escape, protect_title, transliterate, unsettable
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
@@ -65,7 +65,7 @@ class Writer:
         return protect_title(value, ascii_only=self.ascii_only)
 
     def venue(self, item: Item, value: str) -> str:
-        value = canonical_name(value, iso4=self.journal_abbrev and item.work.type == "journal-article")
+        value = canonical_name(value, iso4=self.journal_abbrev and item.paper.type == "journal-article") or value
         if self._latin(value):
             english = _ENGLISH_IN_PARENS.search(value)
             value = english.group(1).strip() if english else transliterate(value)
@@ -91,7 +91,7 @@ class Writer:
         return entry_type, f
 
     def _work(self, item: Item, notes: list[str]) -> tuple[str, dict[str, str]]:
-        w = item.work
+        w = item.paper
         f: dict[str, str] = {}
         if item.authors:
             f["author"] = self.names(item)
@@ -129,7 +129,7 @@ class Writer:
         if w.pages:
             f["pages"] = self.text(re.sub(r"\s*[-\u2013\u2014]+\s*", "--", w.pages))
         if w.publisher and kind == "proceedings-article":
-            f["publisher"] = self.text(short_publisher(w.publisher))
+            f["publisher"] = self.text(short_publisher(w.publisher) or w.publisher)
         if w.doi:
             f["doi"] = w.doi
         if w.arxiv_id:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from ..venues import canonical_name, short_publisher
-from . import Item
+from .items import Item
 
 TYPES = {"journal-article": "article-journal", "proceedings-article": "paper-conference",
          "preprint": "article", "misc": "document"}
@@ -14,7 +15,7 @@ TYPES = {"journal-article": "article-journal", "proceedings-article": "paper-con
 def item_json(item: Item) -> dict:
     if item.kind != "work":
         e = item.entry
-        data = {"id": item.key, "type": "software" if item.kind == "project" else "document",
+        data: dict[str, Any] = {"id": item.key, "type": "software" if item.kind == "project" else "document",
                 "title": e.title}
         if e.label_year and item.kind == "unverified":
             data["issued"] = {"date-parts": [[e.label_year]]}
@@ -24,7 +25,7 @@ def item_json(item: Item) -> dict:
         if url:
             data["URL"] = url
         return data
-    w = item.work
+    w = item.paper
     data = {"id": item.key, "type": TYPES.get(w.type, "document"), "title": w.title}
     if item.authors:
         data["author"] = [{"family": a.family, "given": a.given} if a.given else {"literal": a.family}

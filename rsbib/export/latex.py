@@ -105,7 +105,7 @@ def protect_title(title: str, ascii_only: bool = True) -> str:
             after_colon = n == 0 or words[n - 1].endswith((":", ".", "?", "!", "-", "\u2013", "\u2014"))
             parts = _JOINERS.split(word)
 
-            def keep(part: str) -> bool:
+            def keep(part: str, after_colon: bool = after_colon) -> bool:
                 core = _core(part)
                 return bool(core) and core[0].isalpha() and (
                     _needs_protection(core) or core in nouns

@@ -24,13 +24,8 @@ from ..names import parse_name
 from ..records import Author, WorkRecord
 from ..settings import Settings
 from ..translit import to_ascii
-from .base import (
-    Answers, BadAnswer, Kind, Lookup, SourceFailure, Transient, Unexpected, Unreachable,
-)
-from .polite import (
-    Circuit, Recorder, Throttle, batched, by_status, causes, describe, retry_after_seconds,
-    with_retries,
-)
+from .base import Answers, BadAnswer, Kind, Lookup, SourceFailure, Transient, Unexpected, Unreachable
+from .polite import Circuit, Recorder, Throttle, batched, by_status, causes, describe, retry_after_seconds, with_retries
 
 BATCH = 100
 SEARCH_ROWS = 5  # results per title
@@ -50,7 +45,7 @@ class QuietArxivWarnings(logging.Filter):
         return not (record.name.split(".")[0] == "arxiv" and record.levelno < logging.ERROR)
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(logging.StreamHandler):
     """Writes to whatever sys.stderr is at the time (click's test runner swaps it)."""
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -105,7 +100,7 @@ class ArxivSource:
             kwargs.setdefault("timeout", settings.timeout)
             return plain_request(method, url, **kwargs)
 
-        session.request = request  # type: ignore[method-assign]
+        session.request = request
         session.hooks["response"].append(self._on_response)
         self._bodies: list[str] = []
         self._retry_after: float | None = None

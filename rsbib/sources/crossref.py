@@ -25,11 +25,17 @@ from .. import __version__
 from ..identifiers import publication_doi
 from ..records import Author, WorkRecord
 from ..settings import Settings
-from .base import (
-    Answers, BadAnswer, Kind, Lookup, NotFound, SourceFailure, Transient, Unexpected, Unreachable,
-)
+from .base import Answers, BadAnswer, Kind, Lookup, NotFound, SourceFailure, Transient, Unexpected, Unreachable
 from .polite import (
-    Circuit, Recorder, Slots, Throttle, batched, by_status, causes, describe, retry_after_seconds,
+    Circuit,
+    Recorder,
+    Slots,
+    Throttle,
+    batched,
+    by_status,
+    causes,
+    describe,
+    retry_after_seconds,
     with_retries,
 )
 
@@ -87,11 +93,11 @@ def _install_recording_http() -> _RecordingHTTP:
     Both modules call the module-level `httpx2.get`; `habanero.request` as an
     attribute is shadowed by a function, so the modules are fetched by name.
     """
-    modules = [importlib.import_module(name) for name in _HABANERO_HTTP_MODULES]
-    found = [getattr(m, "httpx2") for m in modules]
+    modules: list[Any] = [importlib.import_module(name) for name in _HABANERO_HTTP_MODULES]
+    found = [m.httpx2 for m in modules]
     proxy = next((p for p in found if isinstance(p, _RecordingHTTP)), None) or _RecordingHTTP(httpx2)
     for module in modules:
-        setattr(module, "httpx2", proxy)
+        module.httpx2 = proxy
     return proxy
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -26,20 +27,29 @@ class Recorder(Protocol):
 
 
 class Throttle:
-    """At most one request start every `interval` seconds, across threads."""
+    """At most one request start every `interval` seconds, across threads.
+
+    A start is claimed when it is due, not booked ahead: a thread that wakes
+    late (a busy machine) pushes the next start back rather than sending two
+    requests closer together. `sent` keeps the recent starts (monotonic seconds).
+    """
 
     def __init__(self, interval: float):
         self.interval = interval
+        self.sent: deque[float] = deque(maxlen=1000)
         self._next = 0.0
         self._lock = threading.Lock()
 
     def wait(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next)
-            self._next = start + self.interval
-        if start > now:
-            time.sleep(start - now)
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                if now >= self._next:
+                    self._next = now + self.interval
+                    self.sent.append(now)
+                    return
+                delay = self._next - now
+            time.sleep(delay)
 
     def hold(self, seconds: float) -> None:
         """Send nothing for `seconds` (a server's Retry-After)."""
@@ -59,7 +69,7 @@ class Slots:
         with self._free:
             self.limit = max(1, min(self.limit, limit))
 
-    def __enter__(self) -> "Slots":
+    def __enter__(self) -> Slots:
         with self._free:
             self._free.wait_for(lambda: self._busy < self.limit)
             self._busy += 1

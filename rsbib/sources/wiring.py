@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..resolve import Plan
 from ..settings import Settings
+from ..tasks import Plan
 from .arxiv import ArxivSource
 from .base import Source
 from .crossref import CrossrefSource

@@ -16,7 +16,6 @@ from pathlib import Path
 from . import Corpus, StandIn
 from .corpus import SNAPSHOT
 
-
 BUILT_FROM = ("the offline snapshot of the papers' public records (tests/standin/snapshot.jsonl, "
               "gathered by hand on 2026-11-29 from arXiv listings, Crossref/OpenAlex, DBLP-style "
               "records and publisher pages), served by a local stand-in of the arXiv, Crossref and "

@@ -56,12 +56,12 @@ class Corpus:
     dblp: list[DblpHit] = field(default_factory=list)
 
     @classmethod
-    def from_snapshot(cls, path: Path = SNAPSHOT, distractors: bool = True) -> "Corpus":
+    def from_snapshot(cls, path: Path = SNAPSHOT, distractors: bool = True) -> Corpus:
         records = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
         return cls.from_records(records, distractors)
 
     @classmethod
-    def from_records(cls, records: list[dict], distractors: bool = True) -> "Corpus":
+    def from_records(cls, records: list[dict], distractors: bool = True) -> Corpus:
         corpus = cls({}, {})
         for n, rec in enumerate(records):
             corpus.add(rec)

@@ -82,7 +82,8 @@ class Replay:
 
     @property
     def url(self) -> str:
-        return "http://%s:%d" % self.server.server_address[:2]
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
 
     def __enter__(self):
         self.thread.start()

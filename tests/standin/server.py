@@ -175,7 +175,7 @@ class StandIn:
         with self.lock:
             self.faults.extend(faults)
 
-    def start(self) -> "StandIn":
+    def start(self) -> StandIn:
         self.thread.start()
         return self
 
@@ -183,7 +183,7 @@ class StandIn:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> "StandIn":
+    def __enter__(self) -> StandIn:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -323,7 +323,7 @@ class _Handler(BaseHTTPRequestHandler):
                 s.in_flight[service] -= 1
             s.release(service)
 
-    def _answer(self, s: "StandIn", service: str, parts, params: dict) -> None:
+    def _answer(self, s: StandIn, service: str, parts, params: dict) -> None:
         if s.latency:
             time.sleep(s.latency)
         fault = s._take_fault(service, self.path)

@@ -1,0 +1,17 @@
+"""The `rsbib` command: click options in, library calls, text out.
+
+Data goes to stdout, messages to stderr. Exit codes: 0 all good; 1 the run
+finished but some rows failed or are ambiguous; 2 usage or input error.
+One module per group of commands; each adds its commands to `cli` (rsbib.cli.app).
+"""
+
+from __future__ import annotations
+
+from . import exporting, listing, pinning, serving, syncing, upgrading
+from .app import cli
+
+__all__ = ["cli", "main", "exporting", "listing", "pinning", "serving", "syncing", "upgrading"]
+
+
+def main() -> None:
+    cli()

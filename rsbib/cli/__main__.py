@@ -1,0 +1,5 @@
+"""`python -m rsbib.cli`: the rsbib command."""
+
+from . import main
+
+main()

@@ -1,0 +1,125 @@
+"""`rsbib export` and `rsbib search`: the bibliography, whole, by table, by citation or by query."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+import click
+
+from .app import cli, db_option, fail, opened, write_atomically
+
+
+@cli.command()
+@db_option
+@click.option("--category", "-c", "categories", multiple=True, metavar="NAME",
+              help="A table: slug, unique prefix or heading (repeatable; default: all).")
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "biblatex", "csl-json"]),
+              default="bibtex", show_default=True, help="Output format.")
+@click.option("--resolved-only", is_flag=True, help="Leave out rows that no API confirmed.")
+@click.option("--journal-abbrev", is_flag=True,
+              help="Journals by their ISO 4 abbreviation (IEEE Trans. Geosci. Remote Sens.).")
+@click.option("--unicode", is_flag=True,
+              help="Keep text pdflatex cannot set (Chinese titles) as it is, for XeLaTeX/LuaLaTeX.")
+@click.option("-o", "--output", metavar="FILE",
+              help="Write to FILE instead of stdout ('-' is stdout); an unchanged FILE is not touched.")
+@click.option("--aux", "aux_files", multiple=True, metavar="FILE.aux",
+              help="Only the entries this LaTeX .aux file cites, bibtex or biblatex (repeatable).")
+@click.option("--keys", "key_values", multiple=True, metavar="KEY,KEY",
+              help="Only these citation keys (repeatable).")
+@click.option("--order", type=click.Choice(["document", "library"]), default="document",
+              show_default=True, help="With --aux/--keys: the order of first citation, or the usual one.")
+def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, output, aux_files, key_values,
+           order) -> None:
+    """Write the bibliography: one entry per paper, in table order, then list order.
+
+    \b
+      rsbib export > refs.bib
+      rsbib export --category survey --category benchmark -o refs.bib
+      rsbib export --format csl-json > refs.json
+      rsbib export --aux paper.aux -o refs.bib       # only what paper.tex cites
+
+    With --aux/--keys, each cited key the library lacks is named on stderr
+    with the library's nearest keys, and the exit code is 1.
+    """
+    from ..export import CategoryError, collect, match_categories, render
+
+    with opened(db_path, readonly=True) as library:
+        try:
+            slugs = match_categories(library, categories) if categories else None
+        except CategoryError as exc:
+            fail(str(exc))
+        items = collect(library, slugs, resolved_only, listed_only=not (aux_files or key_values))
+        missing = []
+        if aux_files or key_values:
+            items, missing = _cited_items(library, items, aux_files, key_values, order, categories)
+    text, warnings = render(items, fmt, unicode=unicode, journal_abbrev=journal_abbrev)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if output and output != "-":
+        changed = write_atomically(output, text)
+        click.echo(f"{len(items)} entries written to {output}" if changed else
+                   f"{output} unchanged ({len(items)} entries)", err=True)
+    else:
+        write_atomically("-", text)
+    if missing:
+        sys.exit(1)
+
+
+def _cited_items(library, items, aux_files, key_values, order, categories):
+    """--aux/--keys: the items the document cites; the keys the library lacks, named on stderr."""
+    from ..cited import AuxError, choose, read_citations
+
+    if categories:
+        fail("--aux/--keys choose entries by citation; leave out --category")
+    try:
+        citations = read_citations(aux_files, key_values)
+    except AuxError as exc:
+        fail(str(exc))
+    if not (citations.keys or citations.cites_all):
+        fail("--keys names no key")
+    chosen, missing = choose(library, items, citations, document_order=(order == "document"))
+    for line in missing:
+        click.echo(f"rsbib: {line}", err=True)
+    return chosen, missing
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@db_option
+@click.option("--field", type=click.Choice(["author", "title", "venue", "year", "category", "key"]),
+              help="Search the query's plain words in this field only.")
+@click.option("--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "keys", "bibtex", "biblatex", "csl-json", "json"]),
+              help="table: aligned on a terminal, tab-separated when piped.")
+def search(query, db_path, field, fmt) -> None:
+    """Find papers: full text over works and the list's rows, with field filters.
+
+    \b
+      rsbib search skysense
+      rsbib search author:zhu year:2023..2024 venue:TGRS
+      rsbib search '"masked image"' category:vision --format keys
+      rsbib search --field title contrastive --format bibtex > found.bib
+
+    Exit code 1 when nothing matches.
+    """
+    from ..search import QueryError, parse_query, results
+    from ..search import search as find
+
+    try:
+        terms = parse_query(" ".join(query), field)
+    except QueryError as exc:
+        fail(str(exc))
+    with opened(db_path, readonly=True) as library:
+        try:
+            items = find(library, terms)
+        except QueryError as exc:
+            fail(str(exc))
+    if not items:
+        click.echo(f"rsbib: nothing matches {' '.join(query)!r}", err=True)
+        sys.exit(1)
+    terminal = sys.stdout.isatty()
+    text, warnings = results(items, fmt, terminal, shutil.get_terminal_size().columns)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(text, nl=False)

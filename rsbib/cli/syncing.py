@@ -1,0 +1,222 @@
+"""`rsbib sync`, `rsbib status` and `rsbib rekey`: fill the library, report on it, regenerate its keys."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from ..awesome import SourceError
+from ..library import STATUSES
+from .app import cli, db_option, fail, opened, write_atomically
+
+
+@cli.command()
+@click.option("--source", metavar="PATH|URL",
+              help="A list in the same markdown format (default: the list embedded in rsbib).")
+@db_option
+@click.option("--offline", is_flag=True, help="Send no request; keep what library.db holds.")
+@click.option("--refresh", is_flag=True, help="Ask the APIs again, even for rows already resolved.")
+@click.option("--prune", is_flag=True,
+              help="Delete the rows no longer in the list (kept and marked by default).")
+@click.option("--allow-shrink", is_flag=True,
+              help="Accept a list with under half the rows the library holds.")
+@click.option("--wait", is_flag=True, help="If another sync runs on the library, wait for it.")
+def sync(source, db_path, offline, refresh, prune, allow_shrink, wait) -> None:
+    """Parse the list, resolve every row through arXiv, Crossref and DBLP, store it in the library.
+
+    Rows already resolved are not asked again (unless --refresh); rows that
+    failed last time, and rows still pending, are asked. Exit code 1 when rows
+    failed or are ambiguous (the summary names them); 130/143 when stopped by
+    Ctrl+C or SIGTERM (the rows decided so far are kept).
+    """
+    import signal
+
+    from ..awesome import load_source, parse
+    from ..listcheck import NotAList, refuse_unusable
+    from ..settings import Settings
+    from ..sources.arxiv import quiet_log_handler
+    from ..sync import ShrinkRefused, Stop
+    from ..sync import sync as run_sync
+    from ..synclock import SyncLockError, sync_lock
+
+    quiet_log_handler()
+
+    if offline and refresh:
+        fail("--offline and --refresh contradict each other")
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        fail(str(exc))
+    bar = None
+
+    def start(total: int):
+        nonlocal bar
+        if not sys.stderr.isatty() or total == 0:
+            return None
+        bar = click.progressbar(length=total, label="Resolving", file=sys.stderr)
+        bar.__enter__()
+        return bar.update
+
+    targets = _export_targets(db_path)
+    stop = Stop()
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            text, name = load_source(source, timeout=settings.timeout)
+            refuse_unusable(text, name, parse(text, name))
+        except (SourceError, NotAList) as exc:
+            fail(str(exc))  # before the library is opened: a bad source creates or changes nothing
+        if os.path.isdir(db_path):
+            fail(f"{db_path}: cannot open as a library (it is a directory)")
+        try:
+            with sync_lock(db_path, wait, lambda m: click.echo(m, err=True)), \
+                    opened(db_path) as library:
+                try:
+                    report = run_sync(library, text, name, offline=offline, refresh=refresh,
+                                      settings=settings, start=start,
+                                      prune=prune, on_unreachable=_say_unreachable,
+                                      allow_shrink=allow_shrink, stop=stop)
+                finally:
+                    if bar is not None:
+                        bar.__exit__(None, None, None)
+        except (SyncLockError, ShrinkRefused) as exc:
+            fail(str(exc))
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    for problem in report.problems:
+        click.echo(f"warning: {problem}", err=True)
+    _print_summary(report)
+    if report.interrupted:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(report.exit_code)  # the resolver's threads may still wait on an answer
+    sys.exit(max(report.exit_code, _auto_export(targets, db_path)))
+
+
+def _export_targets(db_path: str) -> list:
+    """The export targets declared beside the library; a bad declaration stops here (exit 2)."""
+    from ..autoexport import ConfigError, load_targets
+
+    try:
+        return load_targets(db_path)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def _auto_export(targets: list, db_path: str) -> int:
+    """Refresh the declared export targets after a sync; 1 when one could not be written."""
+    from ..autoexport import refresh
+
+    if not targets:
+        return 0
+    with opened(db_path, readonly=True) as library:
+        report, failed = refresh(library, targets, write=write_atomically)
+    for line in report:
+        click.echo(line, err=True)
+    for line in failed:
+        click.echo(f"rsbib: {line}", err=True)
+    return 1 if failed else 0
+
+
+def _say_unreachable(service: str, reason: str) -> None:
+    click.echo(f"rsbib: {reason}; not asking {service} again this run", err=True)
+
+
+def _print_summary(report) -> None:
+    counts = report.counts
+    echo = lambda text="": click.echo(text, err=True)  # noqa: E731
+    requests = ", ".join(f"{n} {service}" for service, n in report.requests.items())
+    if report.unchanged:
+        echo(f"Nothing new in {report.source} ({report.rows} rows): the library was not "
+             "written (--refresh asks the services again).")
+    elif report.interrupted:
+        left = report.counts["totals"]["pending"] + report.counts["totals"]["failed"]
+        echo(f"Interrupted: kept the {report.saved} rows decided so far; {left} rows are "
+             "still to look up: run `rsbib sync` again to ask only those.")
+    else:
+        echo(f"Synced {report.rows} rows from {report.source} "
+             f"({report.looked_up} looked up; requests: {requests}).")
+    if report.offline_skipped:
+        echo(f"Offline: {report.offline_skipped} rows were not looked up; "
+             "run `rsbib sync` with network to resolve them.")
+    echo(status_table(counts))
+    for row in report.attention:
+        echo(f"  {row['status']}: line {row['line']} [{row['category']}] "
+             f"{row['abbreviation'] or row['title'][:60]}: {row['note']}")
+    echo(f"{counts['works']} works in the library.")
+    if report.listing.get("pruned"):
+        echo(f"{report.listing['pruned']} rows no longer in the list were deleted (--prune).")
+    echo_unlisted(counts, echo)
+
+
+def echo_unlisted(counts: dict, echo) -> None:
+    if counts.get("unlisted"):
+        echo(f"{counts['unlisted']} rows are no longer in the list: kept with their works, keys and "
+             "corrections (`rsbib changes` lists them; `rsbib sync --prune` deletes them).")
+
+
+def status_table(counts: dict) -> str:
+    head = ["category", "rows", *STATUSES]
+    lines = [head]
+    for slug, c in counts["categories"].items():
+        lines.append([slug, str(c["rows"]), *(str(c[s]) for s in STATUSES)])
+    lines.append(["total", str(counts["rows"]), *(str(counts["totals"][s]) for s in STATUSES)])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    return "\n".join("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                               for i, (cell, w) in enumerate(zip(line, widths)))
+                     for line in lines)
+
+
+@cli.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+def status(db_path, as_json) -> None:
+    """Rows per table and resolution status, and the number of works."""
+    with opened(db_path, readonly=True) as library:
+        counts = library.status_counts()
+        about = _about(library)
+    if as_json:
+        click.echo(json.dumps({**counts, **({"about": about} if about else {})}, indent=2))
+    else:
+        click.echo(status_table(counts))
+        click.echo(f"{counts['works']} works")
+        echo_unlisted(counts, click.echo)
+        if about.get("built_from"):
+            click.echo(f"Built from {about['built_from'][0]}.")
+        if about.get("weak_doi"):
+            click.echo(f"DOIs on weak evidence (one secondary source): {', '.join(about['weak_doi'])}")
+
+
+def _about(library) -> dict[str, list[str]]:
+    """What the library says about itself (the `about` table a build may write), by key."""
+    about: dict[str, list[str]] = {}
+    if "about" in library.db.table_names():
+        for key, value in library.db.execute("SELECT key, value FROM about ORDER BY rowid"):
+            about.setdefault(key, []).append(value)
+    return about
+
+
+@cli.command()
+@db_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--dry-run", is_flag=True, help="Print what would change; change nothing.")
+def rekey(db_path, yes, dry_run) -> None:
+    """Regenerate generated citation keys from current metadata (keys pinned by a cite block stay).
+
+    Keys never change on a sync; this is the one way to change them, and it
+    breaks documents that cite the old keys. Prints `old -> new` for each key
+    that changes (on stdout); --dry-run shows the list and changes nothing.
+    """
+    if not (yes or dry_run):
+        click.confirm("Regenerate citation keys? Documents citing the old keys will break",
+                      abort=True, err=True)
+    with opened(db_path, must_exist=True) as library:  # a dry run rolls back
+        changes = library.rekey(dry_run=dry_run)
+    for old, new in changes:
+        click.echo(f"{old} -> {new}")
+    verb = "would change (dry run, nothing written)" if dry_run else "changed"
+    click.echo(f"{len(changes)} keys {verb}.", err=True)

@@ -1,0 +1,128 @@
+"""The code's shape: no import cycle among rsbib's modules, no module over 400 lines."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+PACKAGE = ROOT / "rsbib"
+MAX_LINES = 400
+# Modules allowed over MAX_LINES, each with the reason (keep this short).
+LONG_MODULES: dict[str, str] = {}
+
+
+def modules() -> dict[str, Path]:
+    """Dotted module name -> file, for every module of rsbib."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = path
+    return found
+
+
+def imported(name: str, path: Path, known: dict[str, Path], everywhere: bool = False) -> set[str]:
+    """The rsbib modules `name` imports when it is loaded (with `everywhere`: in functions too).
+
+    Imports under `if TYPE_CHECKING:` never run, so they are left out.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+
+    def visit(node: ast.AST, top: bool) -> None:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            return
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[:len(parts) - node.level + 1] + ([node.module] if node.module else []))
+            targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            targets = []
+        found.update(t for t in targets if t in known and t != name)
+        for child in ast.iter_child_nodes(node):
+            inside = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            if top and inside and not everywhere:
+                continue
+            visit(child, top)
+
+    visit(tree, True)
+    return found
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[list[str]] = []
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in sorted(graph[node]):
+            if other not in index:
+                connect(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            connect(node)
+    return groups
+
+
+def import_graph(everywhere: bool = False) -> dict[str, set[str]]:
+    known = modules()
+    return {name: imported(name, path, known, everywhere) for name, path in known.items()}
+
+
+def test_no_import_cycle_among_rsbib_modules():
+    assert cycles(import_graph()) == []
+
+
+def test_the_cycle_finder_finds_a_cycle(tmp_path):
+    """The check above can fail: a module pair importing each other is found (in a toy package)."""
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    (tmp_path / "one.py").write_text("from .two import x\n")
+    (tmp_path / "two.py").write_text("def f():\n    from .one import y\n")
+    known = {"p.one": tmp_path / "one.py", "p.two": tmp_path / "two.py"}
+    assert imported("p.one", known["p.one"], known) == {"p.two"}
+    assert imported("p.two", known["p.two"], known) == set()  # inside a function: not at load
+    assert imported("p.two", known["p.two"], known, everywhere=True) == {"p.one"}
+
+
+def test_no_cycle_is_dodged_by_an_import_inside_a_function():
+    """Imports inside functions count too: none of them closes a cycle (library.py and
+    corrections.py once imported each other that way)."""
+    assert cycles(import_graph(everywhere=True)) == []
+
+
+def test_no_module_over_400_lines():
+    lengths = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in modules().items()}
+    too_long = {name: n for name, n in lengths.items() if n > MAX_LINES and name not in LONG_MODULES}
+    assert too_long == {}, f"split these by concern (or name them in LONG_MODULES with a reason): {too_long}"
+    assert set(LONG_MODULES) <= set(lengths), "LONG_MODULES names a module that no longer exists"
+
+
+def test_ci_checks_types_and_lint_before_the_tests():
+    lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    checks = [n for n, line in enumerate(lines) if line in (".venv/bin/mypy", ".venv/bin/ruff check .")]
+    assert len(checks) == 2 and max(checks) < len(lines) - 1 and lines[-1].endswith("pytest")
