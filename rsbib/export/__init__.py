@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ..corrections import pinned_fields
 from ..library import Library
 from ..records import Author
@@ -60,14 +62,17 @@ def collect(library: Library, categories: list[str] | None = None,
     items: list[Item] = []
     seen: set = set()
     taken = library.taken_keys()
-    for entry in library.db.query(sql.format(where=where), params):
+    entries = list(library.db.query(sql.format(where=where), params))
+    wanted = sorted({e["work_id"] for e in entries if e["work_id"] is not None})
+    works, authors = _works(library, wanted), _authors_of(library, wanted)
+    for entry in entries:
         if entry["work_id"] is not None:
             if ("work", entry["work_id"]) in seen:
                 continue
             seen.add(("work", entry["work_id"]))
-            work = _work(library, entry["work_id"])
+            work = works[entry["work_id"]]
             items.append(Item(work["citekey"], "work", Work.from_row(work), ListRow.from_row(entry),
-                              _authors(library, work["id"])))
+                              authors.get(work["id"], [])))
         elif not resolved_only and ("row", entry["row_key"]) not in seen:
             seen.add(("row", entry["row_key"]))
             kind = "project" if entry["status"] == "not-a-paper" else "unverified"
@@ -84,9 +89,10 @@ def collect(library: Library, categories: list[str] | None = None,
     return items
 
 
-def _work(library: Library, work_id: int) -> dict:
-    """One work (a plain query: sqlite-utils' `get` reads the table's schema on every call)."""
-    return next(library.db.query("SELECT * FROM works WHERE id = ?", [work_id]))
+def _works(library: Library, ids: list[int]) -> dict[int, dict]:
+    """These works by id, in one query (the ids travel as one JSON parameter)."""
+    return {w["id"]: w for w in library.db.query(
+        "SELECT * FROM works WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(ids)])}
 
 
 def completed_by_hand(entry: dict, pinned: dict[str, str]) -> dict:
@@ -107,10 +113,15 @@ def _parse_authors(authors: str | None) -> list[Author]:
     return [Author.parse(a) for a in authors.split(" and ")] if authors else []
 
 
-def _authors(library: Library, work_id: int) -> list[Author]:
-    return [Author(r["family"], r["given"] or "") for r in library.db.query(
-        "SELECT a.family, a.given FROM work_authors wa JOIN authors a ON a.id = wa.author_id "
-        "WHERE wa.work_id = ? ORDER BY wa.position", [work_id])]
+def _authors_of(library: Library, ids: list[int]) -> dict[int, list[Author]]:
+    """The ordered authors of these works, in one query."""
+    found: dict[int, list[Author]] = {}
+    for r in library.db.query(
+            "SELECT wa.work_id, a.family, a.given FROM work_authors wa JOIN authors a ON a.id = wa.author_id "
+            "WHERE wa.work_id IN (SELECT value FROM json_each(?)) ORDER BY wa.work_id, wa.position",
+            [json.dumps(ids)]):
+        found.setdefault(r["work_id"], []).append(Author(r["family"], r["given"] or ""))
+    return found
 
 
 def select(library: Library, work_ids: set[int], entry_ids: set[int]) -> list[Item]:
