@@ -271,6 +271,8 @@ def test_an_unreachable_service_is_given_up_within_seconds(api, tmp_path, monkey
     conn = sqlite3.connect(db)
     doi_row = conn.execute("SELECT status, note FROM entries WHERE line = 28").fetchone()
     assert doi_row[0] == "failed" and "crossref unreachable" in doi_row[1]
+    # the root of the failure, not the client's wrapper text (pool, URL, retry count)
+    assert "Connection refused" in doi_row[1] and "127.0.0.1" not in doi_row[1], doi_row[1]
     assert api.counts()["arxiv"] >= 1  # arXiv, which answers, is still asked
     [(requests, failures)] = conn.execute(
         "SELECT requests, failures FROM run_services WHERE service = 'crossref'").fetchall()

@@ -83,13 +83,14 @@ def cli() -> None:
     """Turn an awesome list of papers into a trustworthy bibliography.
 
     \b
-      rsbib sync                                  # list -> arXiv + Crossref -> library.db
+      rsbib sync                                  # list -> arXiv, Crossref, DBLP -> library.db
       rsbib status                                # rows per table and status
       rsbib export --category survey > refs.bib   # BibTeX for one table (or all)
       rsbib serve                                 # browse library.db with Datasette
 
     Network settings come from the environment: RSBIB_MAILTO (your e-mail,
-    for Crossref's polite pool), RSBIB_ARXIV_URL, RSBIB_CROSSREF_URL.
+    for Crossref's polite pool), RSBIB_ARXIV_URL, RSBIB_CROSSREF_URL,
+    RSBIB_DBLP_URL (README, Configuration, lists them all).
     """
 
 

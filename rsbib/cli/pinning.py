@@ -36,9 +36,11 @@ def pin(row, db_path, doi, arxiv_id, not_a_paper, assignments, clear, show) -> N
 
     with opened(db_path, must_exist=True) as library:
         if show:
-            for c in fix.listing(library):
+            corrections = fix.listing(library)
+            for c in corrections:
                 line = c["current_line"] or f"{c['line']} (no longer in the list)"
                 click.echo(f"line {line}: {c['field']} = {c['value'] or ''}  [{c['created_at']}]")
+            click.echo(f"{len(corrections)} corrections in {db_path}.", err=True)
             return
         if not row:
             fail("name a ROW (a line or a citation key), or give --list")

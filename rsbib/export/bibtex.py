@@ -20,7 +20,7 @@ _ENGLISH_IN_PARENS = re.compile(r"\(([^()]*[A-Za-z][^()]*)\)\s*$")
 # rsbib's own notes on an entry go where no standard style prints them: `annote`
 # (BibTeX) / `annotation` (biblatex), plus a `keywords` tag a user can filter on.
 TAGS = {"list-venue": "venue as given by the list's label",
-        "unverified": "listed, but not found in arXiv or Crossref",
+        "unverified": "listed, but not found in arXiv, Crossref or DBLP",
         "no-authors": "authors not on record in Crossref"}
 
 
@@ -74,7 +74,7 @@ class Writer:
     def sort_key(self, item: Item) -> str:
         """BibTeX's `key` field: what styles sort and label by when there is no author."""
         entry = item.entry
-        return self.text(entry.abbreviation or transliterate(entry.title).split(":")[0][:40])
+        return self.text(entry.abbreviation or transliterate(entry.title).split(":")[0])
 
     def names(self, item: Item) -> str:
         return " and ".join(self.text(a.name) for a in item.authors)

@@ -20,7 +20,7 @@ def item_json(item: Item) -> dict:
         if e.label_year and item.kind == "unverified":
             data["issued"] = {"date-parts": [[e.label_year]]}
             # rsbib's own note: in `annote`, which citeproc styles do not print.
-            data["annote"] = "rsbib: listed, but not found in arXiv or Crossref"
+            data["annote"] = "rsbib: listed, but not found in arXiv, Crossref or DBLP"
         url = e.paper_url if item.kind == "unverified" else (e.code_url or e.paper_url)
         if url:
             data["URL"] = url

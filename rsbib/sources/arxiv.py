@@ -25,7 +25,18 @@ from ..records import Author, WorkRecord
 from ..settings import Settings
 from ..translit import to_ascii
 from .base import Answers, BadAnswer, Kind, Lookup, SourceFailure, Transient, Unexpected, Unreachable
-from .polite import Circuit, Recorder, Throttle, batched, by_status, causes, describe, retry_after_seconds, with_retries
+from .polite import (
+    Circuit,
+    Recorder,
+    Throttle,
+    batched,
+    by_status,
+    causes,
+    describe,
+    retry_after_seconds,
+    why_unreachable,
+    with_retries,
+)
 
 BATCH = 100
 SEARCH_ROWS = 5  # results per title
@@ -221,7 +232,7 @@ def _classify(exc: Exception, retry_after: float | None = None) -> SourceFailure
     if isinstance(exc, arxiv.HTTPError):
         return by_status(exc.status, f"HTTP {exc.status}", retry_after)
     if isinstance(exc, requests.ConnectionError) and _no_connection(exc):
-        return Unreachable(describe(exc))
+        return Unreachable(why_unreachable(exc))
     if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
         return Transient(type(exc).__name__)
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):

@@ -36,6 +36,7 @@ from .polite import (
     causes,
     describe,
     retry_after_seconds,
+    why_unreachable,
     with_retries,
 )
 
@@ -251,7 +252,7 @@ def _classify(exc: Exception) -> SourceFailure:
             return by_status(int(status), f"HTTP {status}")
     for cause in chain:
         if isinstance(cause, httpx2.ConnectError):
-            return Unreachable(describe(cause))
+            return Unreachable(why_unreachable(cause))
         if isinstance(cause, (httpx2.TimeoutException, httpx2.TransportError)):
             return Transient(describe(cause))
         if isinstance(cause, ValueError):  # a body that does not parse as JSON

@@ -26,7 +26,7 @@ from ..records import Author, WorkRecord
 from ..settings import Settings
 from .arxiv import _no_connection as no_connection
 from .base import Answers, BadAnswer, Kind, Lookup, SourceFailure, Transient, Unexpected, Unreachable
-from .polite import Circuit, Recorder, Throttle, by_status, describe, retry_after_seconds, with_retries
+from .polite import Circuit, Recorder, Throttle, by_status, describe, retry_after_seconds, why_unreachable, with_retries
 
 HITS = 5  # hits per title: the version of record, its CoRR twin, a few near misses
 TYPES = {
@@ -225,7 +225,7 @@ def _classify(exc: Exception) -> SourceFailure:
         return exc
     if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout):
         if no_connection(exc):
-            return Unreachable(describe(exc))
+            return Unreachable(why_unreachable(exc))
         return Transient(describe(exc))
     if isinstance(exc, (requests.Timeout, requests.exceptions.ChunkedEncodingError)):
         return Transient(type(exc).__name__)

@@ -163,6 +163,13 @@ def describe(exc: BaseException) -> str:
     return text.splitlines()[0][:300]
 
 
+def why_unreachable(exc: BaseException) -> str:
+    """The root of a connection failure in a few words ("[Errno 111] Connection refused"),
+    not the client's wrapper text (a pool, a URL and a retry count)."""
+    *_, root = causes(exc)
+    return describe(root)
+
+
 def causes(exc: BaseException) -> Iterator[BaseException]:
     """`exc` and the exceptions it was raised from (clients wrap the ones that say what happened)."""
     seen: set[int] = set()
