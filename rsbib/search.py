@@ -114,15 +114,14 @@ def identifier(term: Term) -> tuple[str, str] | None:
     """("arxiv_id" | "doi", normalized value) when the term is an arXiv id or a DOI, else None."""
     if term.field not in (None, "arxiv", "doi") or term.phrase:
         return None
-    value = term.value
+    value, column, found = term.value, None, None
     if term.field != "arxiv" and re.match(r"^(?:doi:)?10\.\d{4,}/\S+$", value, re.IGNORECASE):
-        doi = normalize_doi(value)
-        if doi and doi.startswith("10.48550/"):
-            return "arxiv_id", normalize_arxiv_id(doi)
-        return ("doi", doi) if doi else None
-    if term.field != "doi" and _ARXIV_ID.match(value.removeprefix("arXiv:").removeprefix("arxiv:")):
-        return "arxiv_id", normalize_arxiv_id(value)
-    return None
+        column, found = "doi", normalize_doi(value)
+        if found and found.startswith("10.48550/"):
+            column, found = "arxiv_id", normalize_arxiv_id(found)
+    elif term.field != "doi" and _ARXIV_ID.match(value.removeprefix("arXiv:").removeprefix("arxiv:")):
+        column, found = "arxiv_id", normalize_arxiv_id(value)
+    return (column, found) if column and found else None
 
 
 def _with_identifier(library: Library, column: str, value: str) -> set[tuple]:

@@ -85,7 +85,8 @@ def test_nothing_found_exits_1():
 
 
 @pytest.mark.parametrize("query,message", [
-    ("doi:10.1", "not an arXiv id or a DOI"), ("isbn:1", "unknown field 'isbn'"), ("year:20x", "year:20x"), ("category:nosuch", "nosuch"),
+    ("doi:10.1", "not an arXiv id or a DOI"), ("isbn:1", "unknown field 'isbn'"),
+    ("year:20x", "year:20x"), ("category:nosuch", "nosuch"),
     ('""', "empty")])
 def test_bad_query_is_one_line_exit_2(query, message):
     result = run("search", "--db", str(SHIPPED), query)
