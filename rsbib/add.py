@@ -108,6 +108,24 @@ def already_listed(parsed: ParsedList, work: WorkRecord,
     return found
 
 
+def listed_by_identifier(parsed: ParsedList, link: LinkInfo,
+                         synced: dict[int, dict] | None = None) -> list[Listed]:
+    """Rows citing the very id given, by their link or the work a sync found for them: no request.
+
+    A synced work with that id lends its other id (the DOI of an arXiv id), so a
+    row linking to the paper's other version is found too.
+    """
+    arxiv_id, doi = link.arxiv_id, None if link.arxiv_id else link.doi
+    for work in (synced or {}).values():
+        if (arxiv_id and work.get("arxiv_id") == arxiv_id) or (doi and work.get("doi") == doi):
+            arxiv_id, doi = work.get("arxiv_id") or arxiv_id, work.get("doi") or doi
+            break
+    if not (arxiv_id or doi):
+        return []
+    return [x for x in already_listed(parsed, WorkRecord("", doi=doi, arxiv_id=arxiv_id), synced)
+            if x.why != "same title"]
+
+
 def synced_works(library, parsed: ParsedList) -> dict[int, dict]:
     """Line -> work for the rows of `parsed` that a sync into `library` resolved (as `check` finds them)."""
     from .check import RowFinder

@@ -2,7 +2,9 @@
 
 A query is words (all must match, each a stem where the index stems), "quoted phrases",
 `word*` prefixes, and field filters: `author:zhu`, `title:segment`, `venue:TGRS`,
-`year:2023`, `year:2023..2024`, `category:vision`, `key:skysense`. The FTS tables are
+`year:2023`, `year:2023..2024`, `category:vision`, `key:skysense`. A word that is an
+arXiv id or a DOI (`2306.11029`, `10.1109/...`, also `arxiv:2306.11029`, `doi:10.1109/...`)
+finds the works and rows with that identifier. The FTS tables are
 found by name (`detect_fts`), so the index's tokenizer (porter or not) is the one used.
 """
 
@@ -14,10 +16,11 @@ import sqlite3
 from dataclasses import dataclass
 
 from .export import CategoryError, Item, collect, match_categories, render
+from .identifiers import normalize_arxiv_id, normalize_doi
 from .library import Library
 from .venues import label_for
 
-FIELDS = ("author", "title", "venue", "year", "category", "key")
+FIELDS = ("author", "title", "venue", "year", "category", "key", "arxiv", "doi")
 # The columns of each full-text index a field searches (None: every column).
 WORK_COLUMNS = {None: None, "title": ["title"], "author": ["authors"]}
 ROW_COLUMNS = {None: None, "title": ["title"]}
@@ -92,11 +95,44 @@ def _rows_by_item(library: Library) -> dict[tuple, list[dict]]:
 
 
 def _matches(library: Library, term: Term, items: list[Item], rows: dict) -> set[tuple]:
+    ident = identifier(term)
+    if ident is not None:
+        return _with_identifier(library, *ident)
+    if term.field in ("arxiv", "doi"):
+        raise QueryError(f"{term.field}:{term.value}: not an arXiv id or a DOI")
     if term.field in (None, "title", "author"):
         return _full_text(library, term)
     test = {"year": _year_test, "category": _category_test, "key": _key_test,
             "venue": _venue_test}[term.field](library, term.value)
     return {identity(item) for item in items if test(item, rows.get(identity(item), []))}
+
+
+_ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$", re.IGNORECASE)
+
+
+def identifier(term: Term) -> tuple[str, str] | None:
+    """("arxiv_id" | "doi", normalized value) when the term is an arXiv id or a DOI, else None."""
+    if term.field not in (None, "arxiv", "doi") or term.phrase:
+        return None
+    value, column, found = term.value, None, None
+    if term.field != "arxiv" and re.match(r"^(?:doi:)?10\.\d{4,}/\S+$", value, re.IGNORECASE):
+        column, found = "doi", normalize_doi(value)
+        if found and found.startswith("10.48550/"):
+            column, found = "arxiv_id", normalize_arxiv_id(found)
+    elif term.field != "doi" and _ARXIV_ID.match(value.removeprefix("arXiv:").removeprefix("arxiv:")):
+        column, found = "arxiv_id", normalize_arxiv_id(value)
+    return (column, found) if column and found else None
+
+
+def _with_identifier(library: Library, column: str, value: str) -> set[tuple]:
+    """Works with this arXiv id or DOI, and rows whose own link carries it."""
+    found = {("work", r["id"]) for r in library.db.query(
+        f"SELECT id FROM works WHERE lower([{column}]) = lower(?)", [value])}
+    link = {"arxiv_id": "link_arxiv_id", "doi": "link_doi"}[column]
+    for row in library.db.query(f"SELECT work_id, row_key FROM entries WHERE lower([{link}]) = lower(?)",
+                                [value]):
+        found.add(("work", row["work_id"]) if row["work_id"] is not None else ("row", row["row_key"]))
+    return found
 
 
 def _full_text(library: Library, term: Term) -> set[tuple]:

@@ -1,7 +1,9 @@
 """`rsbib upgrade`: any .bib file, each preprint replaced by its version of record, nothing else lost.
 
-Each entry is read for its paper (upgrade_fields), looked up through the
-same resolver, sources, batching and matching as a sync (answers kept in
+Each entry is read for its paper (upgrade_fields). A paper the library
+already holds (a work with the entry's DOI or arXiv id, as a sync stored
+it with its version of record) is taken from there without a request; the
+rest are looked up through the same resolver, sources, batching and matching as a sync (answers kept in
 the library's answer cache), and then:
 
 - a preprint whose version of record exists becomes that version;
@@ -24,7 +26,7 @@ from . import bibfile
 from .answer_cache import AnswerCache
 from .bibfile import BibEntry
 from .matching import AUTHOR_OVERLAP, TITLE_WITH_AUTHORS, author_overlap
-from .records import Outcome, RowToResolve
+from .records import Author, Outcome, RowToResolve, WorkRecord
 from .resolve import RENAMED_BELOW
 from .settings import Settings
 from .upgrade_fields import (
@@ -62,6 +64,7 @@ class UpgradeResult:
     problems: list[str]  # blocks left as they are because they are not valid BibTeX
     requests: dict[str, int]
     cached_answers: int  # questions answered from the library's answer cache
+    held: int = 0  # entries answered by a work the library holds (no question asked)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -76,7 +79,7 @@ class UpgradeResult:
     def to_json(self) -> dict[str, Any]:
         return {"entries": [asdict(e) for e in self.entries], "counts": self.counts,
                 "problems": self.problems, "requests": self.requests,
-                "cached_answers": self.cached_answers}
+                "cached_answers": self.cached_answers, "held": self.held}
 
 
 def resolve(rows: list[RowToResolve], settings: Settings,
@@ -111,8 +114,11 @@ def upgrade(text: str, name: str, cache: AnswerCache, settings: Settings | None 
     bib = bibfile.read(text, name)
     readings = [read_entry(e) for e in bib.entries]
     skipped = {i: skip_reason(e, r, overwrite) for i, (e, r) in enumerate(zip(bib.entries, readings))}
-    rows = [row_for(i, r) for i, r in enumerate(readings) if not skipped[i]]
+    held = {i: Outcome(i, "resolved", work, method="library")
+            for i, r in enumerate(readings) if not skipped[i] and (work := held_work(cache.library, r))}
+    rows = [row_for(i, r) for i, r in enumerate(readings) if not skipped[i] and i not in held]
     outcomes, requests = resolve(rows, settings or Settings.from_env(), cache)
+    outcomes.update(held)
     reports, replaced = [], {}
     for i, (entry, reading) in enumerate(zip(bib.entries, readings)):
         if skipped[i]:
@@ -127,7 +133,42 @@ def upgrade(text: str, name: str, cache: AnswerCache, settings: Settings | None 
             report.status = "unchanged"
         reports.append(report)
     new_text = bibfile.rewrite(bib, replaced) if replaced else text
-    return UpgradeResult(new_text, reports, bib.problems, requests, cache.hits)
+    return UpgradeResult(new_text, reports, bib.problems, requests, cache.hits, len(held))
+
+
+def held_work(library: Any, reading: Reading) -> WorkRecord | None:
+    """The work `library` holds for the entry's DOI or arXiv id, as a sync stored it.
+
+    A preprint entry whose work is still a preprint there is left to the
+    services (its version of record may have appeared since the sync).
+    """
+    if library is None or "works" not in library.db.table_names():
+        return None
+    for column, value in (("doi", reading.doi), ("arxiv_id", reading.arxiv_id)):
+        rows = list(library.db.table("works").rows_where(f"[{column}] = ?", [_stored(column, value)],
+                                                         limit=1)) if value else []
+        if rows:
+            work = _work_record(library, rows[0])
+            if reading.preprint and not (work.type in PUBLISHED_TYPES and work.doi):
+                return None
+            return work
+    return None
+
+
+def _stored(column: str, value: str) -> str:
+    return value.lower() if column == "doi" else value  # DOIs are stored lower-case
+
+
+def _work_record(library: Any, row: dict) -> WorkRecord:
+    """A `works` row as the record it was stored from, its authors in order."""
+    authors = [Author(a["family"] or a["name"], a["given"] or "") for a in library.db.query(
+        "SELECT a.name, a.family, a.given FROM work_authors w JOIN authors a ON a.id = w.author_id"
+        " WHERE w.work_id = ? ORDER BY w.position", [row["id"]])]
+    if not authors and row.get("authors"):
+        authors = [Author.parse(name) for name in row["authors"].split(" and ")]
+    fields = WorkRecord.__dataclass_fields__
+    return WorkRecord(**{k: v for k, v in row.items() if k in fields and k != "authors"},
+                      authors=authors)
 
 
 def decide(entry: BibEntry, reading: Reading, outcome: Outcome,
@@ -214,5 +255,6 @@ def text_report(result: UpgradeResult, name: str) -> list[str]:
     counts = ", ".join(f"{n} {s}" for s, n in result.counts.items()) or "no entries"
     requests = ", ".join(f"{s} {n}" for s, n in result.requests.items())
     lines.append(f"{len(result.entries)} entries: {counts}; requests: {requests}; "
-                 f"{result.cached_answers} answers from the library's cache")
+                 f"{result.cached_answers} answers from the library's cache"
+                 + (f", {result.held} from the works it holds" if result.held else ""))
     return lines

@@ -230,3 +230,23 @@ def test_a_doi_no_source_holds_is_asked_once_and_not_searched_by_an_empty_title(
     assert "not added: unresolved: Crossref has no record of 10.9999/nothing" in result.stderr
     # The DOI looked up (in a batch, then alone to tell a 404 from a bad day); no search at all.
     assert api.counts()["crossref"] == 2 and api.counts()["arxiv"] == 0
+
+
+def test_a_listed_id_is_refused_before_any_request(api, synced_db, tmp_path):
+    result = run("add", "2312.10115", "--db", str(tmp_path / "none.db"))
+    assert api.counts() == {}  # the rows' own links say it: no service is asked
+    assert result.exit_code == 1 and result.stdout == ""
+    named = [line for line in result.stderr.splitlines() if "already cites" in line]
+    assert [":60:" in named[0], ":103:" in named[1]] == [True, True] and len(named) == 2
+    # SpectralGPT's row links its arXiv id; the library's work for it holds the DOI.
+    by_library = run("add", "10.1109/tpami.2024.3362475", "--db", str(synced_db))
+    assert api.counts() == {}
+    assert by_library.exit_code == 1
+    assert ":59: table vision already cites this paper (DOI 10.1109/tpami.2024.3362475)" in by_library.stderr
+
+
+def test_allow_duplicate_still_resolves_the_paper_for_another_table(api, tmp_path):
+    result = run("add", "2312.10115", "-c", "vision-language", "--allow-duplicate",
+                 "--db", str(tmp_path / "none.db"))
+    assert result.exit_code == 0, result.stderr
+    assert sum(api.counts().values()) > 0 and "SkySense" in result.stdout

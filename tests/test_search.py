@@ -85,7 +85,8 @@ def test_nothing_found_exits_1():
 
 
 @pytest.mark.parametrize("query,message", [
-    ("doi:10.1", "unknown field 'doi'"), ("year:20x", "year:20x"), ("category:nosuch", "nosuch"),
+    ("doi:10.1", "not an arXiv id or a DOI"), ("isbn:1", "unknown field 'isbn'"),
+    ("year:20x", "year:20x"), ("category:nosuch", "nosuch"),
     ('""', "empty")])
 def test_bad_query_is_one_line_exit_2(query, message):
     result = run("search", "--db", str(SHIPPED), query)
@@ -149,3 +150,18 @@ def test_without_an_index_search_falls_back_to_substrings(library_copy):
     db.close()
     assert found("skysense", db=library_copy) == ["guo2023skysense"]
     assert set(found("author:zhu", db=library_copy)) >= set(found("author:zhu"))
+
+
+@pytest.mark.parametrize("query", ["2306.11029", "arxiv:2306.11029", "arXiv:2306.11029v2",
+                                   "10.1109/TGRS.2024.3390838", "doi:10.1109/tgrs.2024.3390838"])
+def test_an_arxiv_id_or_doi_finds_its_work(query):
+    assert sql("SELECT citekey FROM works WHERE arxiv_id = '2306.11029'") == ["liu2024remoteclip"]
+    assert found(query) == ["liu2024remoteclip"]
+
+
+def test_an_identifier_combines_with_words_and_a_wrong_one_is_refused():
+    assert found("2306.11029", "remoteclip") == ["liu2024remoteclip"]
+    assert found("2306.11029", "skysense") == []
+    assert found("2312.10115") == ["guo2023skysense"]
+    result = run("search", "--db", str(SHIPPED), "doi:nothing")
+    assert result.exit_code == 2 and "not an arXiv id or a DOI" in result.stderr

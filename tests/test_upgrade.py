@@ -343,3 +343,31 @@ def test_ambiguous_match_changes_nothing_and_names_both_candidates(api, tmp_path
     dois = {c["doi"] for c in entry["candidates"] if c["accepted"]}
     assert "10.1109/tgrs.2022.3194732" in dois and len(dois) >= 2
     assert result.stdout == text and result.exit_code == 1
+
+
+SCHOLAR_REMOTECLIP = """@article{liu2023remoteclip,
+  title={Remoteclip: A vision language foundation model for remote sensing},
+  author={Liu, Fan and Chen, Delong and Guan, Zhangqingyun and Zhou, Xiaocong and Zhou, Jun},
+  journal={arXiv preprint arXiv:2306.11029},
+  year={2023}
+}
+"""
+
+
+def test_a_paper_the_library_holds_is_upgraded_without_a_request(api, tmp_path, library_copy):
+    result, entry = upgrade_one(tmp_path, SCHOLAR_REMOTECLIP)
+    assert api.counts() == {}  # the synced library's work answered: nothing asked
+    assert result.exit_code == 0, result.stderr
+    assert (entry["status"], entry["method"]) == ("upgraded", "library")
+    assert report(result)["held"] == 1
+    fields = entries(result.stdout)["liu2023remoteclip"].fields_dict
+    assert fields["journal"].value == "IEEE Transactions on Geoscience and Remote Sensing"
+    assert fields["doi"].value == "10.1109/tgrs.2024.3390838"
+    assert fields["year"].value == "2024"
+
+
+def test_a_paper_the_library_lacks_is_still_asked(api, tmp_path, library_copy):
+    text = SCHOLAR_REMOTECLIP.replace("2306.11029", "2401.00001")
+    result, entry = upgrade_one(tmp_path, text)
+    assert sum(api.counts().values()) > 0
+    assert entry["method"] != "library"

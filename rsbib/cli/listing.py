@@ -131,17 +131,20 @@ def add(id_or_url, category, abbr, code_url, source, in_place, output, allow_dup
         slug = pick_tables(tables, (category,))[0] if category is not None else None
     except CategoryError as exc:
         fail(str(exc))
-    try:
-        work = adding.find_paper(link, settings)
-    except LookupError as exc:
-        click.echo(f"rsbib: {id_or_url}: not added: {exc}", err=True)
-        sys.exit(1)
     synced = {}
     if os.path.isfile(db_path):
         with opened(db_path, readonly=True) as library:
             synced = adding.synced_works(library, parsed)
-    listed = adding.already_listed(parsed, work, synced)
+    listed = adding.listed_by_identifier(parsed, link, synced)  # known duplicates: no request
     refused = [x for x in listed if not allow_duplicate or x.row.category == slug]
+    if not refused:
+        try:
+            work = adding.find_paper(link, settings)
+        except LookupError as exc:
+            click.echo(f"rsbib: {id_or_url}: not added: {exc}", err=True)
+            sys.exit(1)
+        listed = adding.already_listed(parsed, work, synced)
+        refused = [x for x in listed if not allow_duplicate or x.row.category == slug]
     for x in listed:
         click.echo(f"{'rsbib' if x in refused else 'warning'}: {name}:{x.row.line}: table "
                    f"{x.row.category} already cites this paper ({x.why}): "
