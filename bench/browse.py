@@ -42,7 +42,7 @@ def build(rows: int, db: Path) -> None:
 
 
 async def timings(db: Path, repeat: int) -> list[str]:
-    from rsbib.browse import datasette_for
+    from rsbib.web.serve import datasette_for
 
     ds = datasette_for(db, live=False)
     name = db.stem  # Datasette names a database after its file

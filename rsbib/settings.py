@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from . import __version__
+from rsbib import __version__
 
 DEFAULT_ARXIV_URL = "https://export.arxiv.org/api/query"
 DEFAULT_CROSSREF_URL = "https://api.crossref.org"

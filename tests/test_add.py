@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rsbib.add import AddError, abbreviation_of, list_label, read_identifier
-from rsbib.awesome import embedded_list_text, parse
-from rsbib.records import WorkRecord
+from rsbib.lists.add import AddError, abbreviation_of, list_label, read_identifier
+from rsbib.lists.parse import embedded_list_text, parse
+from rsbib.metadata.records import WorkRecord
 from tests.conftest import run
 
 FAMILY = Path(__file__).parent / "lists" / "family.md"

@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from rsbib.awesome import embedded_list_text, parse, split_publication
+from rsbib.lists.parse import embedded_list_text, parse, split_publication
 
 EXPECTED_COUNTS = {"vision": 45, "vision-language": 8, "generative": 3, "vision-location": 3,
                    "vision-audio": 1, "benchmark": 5, "dataset": 17, "survey": 11}

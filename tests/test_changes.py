@@ -3,9 +3,9 @@
 import json
 import sqlite3
 
-from rsbib.awesome import embedded_list_text, parse
-from rsbib.changes import compare
-from rsbib.history import Version
+from rsbib.lists.changes import compare
+from rsbib.lists.history import Version
+from rsbib.lists.parse import embedded_list_text, parse
 from tests.conftest import run
 
 AGENTS = "\n".join([

@@ -2,8 +2,8 @@
 
 import json
 
-from rsbib.awesome import embedded_list_text, parse
-from rsbib.listfix import cell_spans
+from rsbib.lists.cells import cell_spans
+from rsbib.lists.parse import embedded_list_text, parse
 from tests.conftest import ROOT, run
 
 SHIPPED = str(ROOT / "library.db")

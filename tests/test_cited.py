@@ -13,7 +13,7 @@ import subprocess
 import bibtexparser
 import pytest
 
-from rsbib.cited import AuxError, read_aux
+from rsbib.bib.cited import AuxError, read_aux
 from tests.conftest import ROOT, run
 from tests.test_export import tool
 

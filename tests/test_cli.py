@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from rsbib import __version__
-from rsbib.awesome import embedded_list_text
+from rsbib.lists.parse import embedded_list_text
 from tests.conftest import ROOT, TEST_ENV, run
 from tests.standin import Fault
 

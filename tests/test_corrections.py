@@ -104,7 +104,7 @@ def test_clear_hands_the_row_back_to_the_sync(api, library_copy):
 
 
 def test_corrections_follow_a_row_whose_title_is_edited_in_the_list(api, library_copy, tmp_path):
-    from rsbib.awesome import embedded_list_text
+    from rsbib.lists.parse import embedded_list_text
 
     pin(library_copy, "67", "--set", "year=2023")
     edited = embedded_list_text().replace(

@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from rsbib.guard import describe
+from rsbib.store.guard import describe
 from tests.conftest import run
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import bibtexparser
 import pytest
 
-from rsbib.browse import datasette_for
-from rsbib.datasette_plugin.shipped import metadata
-from rsbib.library import SCHEMA_VERSION, Library
+from rsbib.store.library import SCHEMA_VERSION, Library
+from rsbib.web.serve import datasette_for
+from rsbib.web.shipped import metadata
 
 from .conftest import run
 from .serving import served
@@ -268,7 +268,7 @@ def test_serve_refuses_what_is_not_a_library(tmp_path):
 
 
 def test_while_a_sync_writes_the_file_is_served_live(library_copy):
-    from rsbib.browse import being_written
+    from rsbib.web.serve import being_written
 
     writer = sqlite3.connect(library_copy)
     writer.execute("PRAGMA journal_mode = wal")

@@ -12,7 +12,7 @@ import pytest
 
 from rsbib.export import Item
 from rsbib.export.bibtex import write
-from rsbib.records import Author
+from rsbib.metadata.records import Author
 from tests.conftest import run
 
 # CI installs the tools and sets this, so a missing tool fails there instead of skipping.

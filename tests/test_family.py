@@ -8,7 +8,7 @@ projects (not papers) and a survey table without a Code column.
 import json
 import sqlite3
 
-from rsbib.awesome import parse
+from rsbib.lists.parse import parse
 from tests.conftest import ROOT, run
 
 FAMILY = ROOT / "tests" / "lists" / "family.md"

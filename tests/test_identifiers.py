@@ -2,8 +2,15 @@
 
 import pytest
 
-from rsbib.awesome import embedded_list_text, parse
-from rsbib.identifiers import LinkInfo, is_arxiv_doi, normalize_arxiv_id, normalize_doi, publication_doi, read_link
+from rsbib.lists.parse import embedded_list_text, parse
+from rsbib.metadata.identifiers import (
+    LinkInfo,
+    is_arxiv_doi,
+    normalize_arxiv_id,
+    normalize_doi,
+    publication_doi,
+    read_link,
+)
 
 ARXIV_IDS = ["2204.05381", "2304.05215", "2211.15660", "2302.04476", "2212.14532", "2303.06670", "2311.00566", "2309.05300", "2304.14065", "2310.00022", "2310.18653", "2310.18660", "2309.09003", "2309.07207", "2312.02199", "2312.10114", "2312.16385", "2311.15153", "2401.04614", "2401.05093", "2401.07527", "2311.07113", "2312.10115", "2307.15266", "2306.11029", "2311.15826", "2311.14656", "2401.09083", "2401.09712", "2401.16822", "2312.03606", "2308.16648", "2305.01118", "2309.16020", "2311.17179", "2305.13456", "2306.03831", "2401.04464", "1906.07789", "2211.07044", "2306.09424", "2306.11300", "2312.12856", "2402.11325", "2305.05726", "2304.13009", "2312.17016"]
 

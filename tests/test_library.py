@@ -4,9 +4,9 @@ import sqlite3
 
 import pytest
 
-from rsbib import citekeys
-from rsbib.library import SCHEMA_VERSION, Library, LibraryError, Outcome
-from rsbib.records import Author, WorkRecord
+from rsbib.metadata import citekeys
+from rsbib.metadata.records import Author, WorkRecord
+from rsbib.store.library import SCHEMA_VERSION, Library, LibraryError, Outcome
 from tests.conftest import run
 
 

@@ -1,7 +1,7 @@
 """Matching: near-identical titles are the same paper; near misses and ties are not taken."""
 
-from rsbib.matching import Query, author_overlap, decide, normalize_title, title_score
-from rsbib.records import Author, WorkRecord
+from rsbib.metadata.records import Author, WorkRecord
+from rsbib.resolve.matching import Query, author_overlap, decide, normalize_title, title_score
 
 TITLE = "Seasonal Contrast: Unsupervised Pre-Training From Uncurated Remote Sensing Data"
 MANAS = [Author("Mañas", "Oscar"), Author("Lacoste", "Alexandre")]

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from rsbib.awesome import embedded_list_text
-from rsbib.library import Library, Outcome
-from rsbib.records import WorkRecord
-from rsbib.synclock import sync_lock
+from rsbib.lists.parse import embedded_list_text
+from rsbib.metadata.records import WorkRecord
+from rsbib.store.library import Library, Outcome
+from rsbib.store.synclock import sync_lock
 from tests.conftest import ROOT, TEST_ENV, run
 from tests.standin import StandIn
 

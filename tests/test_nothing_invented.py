@@ -4,8 +4,8 @@ import sqlite3
 
 import pytest
 
-from rsbib.names import parse_name
-from rsbib.records import Author
+from rsbib.metadata.names import parse_name
+from rsbib.metadata.records import Author
 from tests.conftest import ROOT, run
 
 SHIPPED = ROOT / "library.db"

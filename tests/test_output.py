@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from rsbib import output
+from rsbib.files import output
 from tests.conftest import ROOT, run
 
 RSBIB = [sys.executable, "-m", "rsbib.cli"]

@@ -248,7 +248,7 @@ def test_links_that_are_not_http_never_reach_datasette(tmp_path):
 
     from datasette.app import Datasette
 
-    from rsbib.datasette_plugin.shipped import metadata
+    from rsbib.web.shipped import metadata
 
     source = tmp_path / "list.md"
     source.write_text("## Survey Papers\n|Title|Paper|\n|---|---|\n"

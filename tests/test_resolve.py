@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from rsbib.library import SCHEMA_VERSION
-from rsbib.records import Author, WorkRecord
+from rsbib.metadata.records import Author, WorkRecord
 from rsbib.sources import wiring
 from rsbib.sources.base import Lookup
+from rsbib.store.library import SCHEMA_VERSION
 from tests.conftest import run
 from tests.standin import Fault
 

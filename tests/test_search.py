@@ -8,8 +8,8 @@ import bibtexparser
 import pytest
 import sqlite_utils
 
-from rsbib.library import SEARCHED, Library
-from rsbib.search import parse_query, search, table
+from rsbib.search.query import parse_query, search, table
+from rsbib.store.library import SEARCHED, Library
 from tests.conftest import ROOT, run
 
 SHIPPED = ROOT / "library.db"

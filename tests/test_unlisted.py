@@ -3,7 +3,7 @@
 import json
 import sqlite3
 
-from rsbib.awesome import embedded_list_text
+from rsbib.lists.parse import embedded_list_text
 from tests.conftest import run
 from tests.test_datasette import rows as datasette_rows
 from tests.test_library import keys

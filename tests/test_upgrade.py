@@ -16,8 +16,8 @@ from pathlib import Path
 import bibtexparser
 import pytest
 
-from rsbib import bibfile
-from rsbib.upgrade_fields import read_entry
+from rsbib.bib import file as bibfile
+from rsbib.bib.fields import read_entry
 from tests.conftest import run
 from tests.standin import Fault
 

@@ -7,8 +7,8 @@ One module per group of commands; each adds its commands to `cli` (rsbib.cli.app
 
 from __future__ import annotations
 
-from . import exporting, listing, pinning, serving, syncing, upgrading
-from .app import cli
+from rsbib.cli import exporting, listing, pinning, serving, syncing, upgrading
+from rsbib.cli.app import cli
 
 __all__ = ["cli", "main", "exporting", "listing", "pinning", "serving", "syncing", "upgrading"]
 

@@ -1,5 +1,5 @@
 """`python -m rsbib.cli`: the rsbib command."""
 
-from . import main
+from rsbib.cli import main
 
 main()

@@ -15,8 +15,8 @@ from typing import NoReturn
 
 import click
 
-from .. import __version__
-from ..library import Library, LibraryError
+from rsbib import __version__
+from rsbib.store.library import Library, LibraryError
 
 db_option = click.option(
     "--db", "db_path", default="library.db", show_default=True, metavar="PATH",
@@ -36,7 +36,7 @@ def opened(db_path: str, must_exist: bool = False, readonly: bool = False):
     Every SQLite failure while it is open (damaged pages, locked, not a
     database, read-only) ends the command in one line saying the way out.
     """
-    from ..guard import LibraryUnusable, guarded, lock_timeout
+    from rsbib.store.guard import LibraryUnusable, guarded, lock_timeout
 
     if (must_exist or readonly) and not os.path.exists(db_path):
         fail(f"{db_path}: no such library (run `rsbib sync --db {db_path}` first)")
@@ -62,7 +62,7 @@ class Commands(click.Group):
     """rsbib's commands; a failed write to stdout or stderr ends one in one line, not a traceback."""
 
     def invoke(self, ctx):
-        from ..output import OutputError, quiet_exit_on_closed_pipe, reason
+        from rsbib.files.output import OutputError, quiet_exit_on_closed_pipe, reason
 
         try:
             return super().invoke(ctx)
@@ -95,11 +95,11 @@ def cli() -> None:
 
 
 def write_atomically(path: str, text: str) -> bool:
-    """Write a user's file, or stdout for '-', by rsbib.output's rules; False if it was unchanged.
+    """Write a user's file, or stdout for '-', by rsbib.files.output's rules; False if it was unchanged.
 
     An OutputError (an OSError) ends a command in one line (see Commands).
     """
-    from ..output import write_text
+    from rsbib.files.output import write_text
 
     return write_text(path, text)
 

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .app import cli, db_option, fail, opened, write_atomically
+from rsbib.cli.app import cli, db_option, fail, opened, write_atomically
 
 
 @cli.command()
@@ -42,7 +42,7 @@ def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, out
     With --aux/--keys, each cited key the library lacks is named on stderr
     with the library's nearest keys, and the exit code is 1.
     """
-    from ..export import CategoryError, collect, match_categories, render
+    from rsbib.export import CategoryError, collect, match_categories, render
 
     with opened(db_path, readonly=True) as library:
         try:
@@ -68,7 +68,7 @@ def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, out
 
 def _cited_items(library, items, aux_files, key_values, order, categories):
     """--aux/--keys: the items the document cites; the keys the library lacks, named on stderr."""
-    from ..cited import AuxError, choose, read_citations
+    from rsbib.bib.cited import AuxError, choose, read_citations
 
     if categories:
         fail("--aux/--keys choose entries by citation; leave out --category")
@@ -103,8 +103,8 @@ def search(query, db_path, field, fmt) -> None:
 
     Exit code 1 when nothing matches.
     """
-    from ..search import QueryError, parse_query, results
-    from ..search import search as find
+    from rsbib.search.query import QueryError, parse_query, results
+    from rsbib.search.query import search as find
 
     try:
         terms = parse_query(" ".join(query), field)

@@ -9,9 +9,9 @@ import sys
 
 import click
 
-from ..awesome import SourceError
-from ..check import KINDS as CHECK_KINDS
-from .app import check_list_target, cli, db_option, fail, opened, write_atomically
+from rsbib.cli.app import check_list_target, cli, db_option, fail, opened, write_atomically
+from rsbib.lists.check import KINDS as CHECK_KINDS
+from rsbib.lists.parse import SourceError
 
 
 @cli.command()
@@ -42,9 +42,9 @@ def check(source, db_path, fmt, fix, output, in_place, only, fail_on) -> None:
       rsbib check --source README.md --fix -o FIXED.md
       rsbib check --source README.md --fix --in-place --only stale-venue
     """
-    from ..awesome import load_source, parse
-    from ..check import check as find
-    from ..check import failing, fixed_text, not_in_library
+    from rsbib.lists.check import check as find
+    from rsbib.lists.check import failing, fixed_text, not_in_library
+    from rsbib.lists.parse import load_source, parse
 
     if (output or in_place) and not fix:
         fail(f"{'-o' if output else '--in-place'} writes a fixed list: give --fix too")
@@ -111,10 +111,10 @@ def add(id_or_url, category, abbr, code_url, source, in_place, output, allow_dup
       rsbib add 10.1109/TGRS.2024.3390838 -c vision-language --source README.md --in-place
       rsbib add https://arxiv.org/abs/2312.10115 -c benchmark --allow-duplicate
     """
-    from .. import add as adding
-    from ..awesome import load_source, parse
-    from ..export import CategoryError, pick_tables
-    from ..settings import Settings
+    from rsbib.export import CategoryError, pick_tables
+    from rsbib.lists import add as adding
+    from rsbib.lists.parse import load_source, parse
+    from rsbib.settings import Settings
 
     check_list_target(source, in_place, output)
     if code_url is not None and not re.match(r"^https?://\S+$", code_url):
@@ -208,8 +208,7 @@ def changes(db_path, since, fmt) -> None:
       rsbib changes --since 3               # since sync run 3
       rsbib changes --since 2026-01-01 --format markdown >> CHANGELOG.md
     """
-    from .. import changes as report
-
+    from rsbib.lists import changes as report
     with opened(db_path, readonly=True) as library:
         try:
             old, new = report.versions(library.db, since)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .app import cli, db_option, fail, opened
+from rsbib.cli.app import cli, db_option, fail, opened
 
 
 @cli.command()
@@ -32,8 +32,7 @@ def pin(row, db_path, doi, arxiv_id, not_a_paper, assignments, clear, show) -> N
       rsbib pin liu2024remoteclip --set title="RemoteCLIP: A Vision Language Foundation Model"
       rsbib pin --list
     """
-    from .. import corrections as fix
-
+    from rsbib.store import pins as fix
     with opened(db_path, must_exist=True) as library:
         if show:
             corrections = fix.listing(library)

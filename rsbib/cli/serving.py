@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .app import cli, db_option, fail
+from rsbib.cli.app import cli, db_option, fail
 
 
 @cli.command()
@@ -18,8 +18,8 @@ def serve(db_path, port, host, open_browser) -> None:
     The file is served read-only (immutable) and never changed; while a sync
     is writing to it, it is served read-write so new rows show up.
     """
-    from ..browse import ServeError
-    from ..browse import serve as run_server
+    from rsbib.web.serve import ServeError
+    from rsbib.web.serve import serve as run_server
 
     def announce(url: str, mode: str) -> None:
         click.echo(f"Serving {db_path} ({mode}) on {url} (Ctrl+C stops)", err=True)

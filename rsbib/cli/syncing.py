@@ -8,9 +8,9 @@ import sys
 
 import click
 
-from ..awesome import SourceError
-from ..library import STATUSES
-from .app import cli, db_option, fail, opened, write_atomically
+from rsbib.cli.app import cli, db_option, fail, opened, write_atomically
+from rsbib.lists.parse import SourceError
+from rsbib.store.library import STATUSES
 
 
 @cli.command()
@@ -34,13 +34,13 @@ def sync(source, db_path, offline, refresh, prune, allow_shrink, wait) -> None:
     """
     import signal
 
-    from ..awesome import load_source, parse
-    from ..listcheck import NotAList, refuse_unusable
-    from ..settings import Settings
-    from ..sources.arxiv import quiet_log_handler
-    from ..sync import ShrinkRefused, Stop
-    from ..sync import sync as run_sync
-    from ..synclock import SyncLockError, sync_lock
+    from rsbib.lists.parse import load_source, parse
+    from rsbib.lists.sanity import NotAList, refuse_unusable
+    from rsbib.resolve.sync import ShrinkRefused, Stop
+    from rsbib.resolve.sync import sync as run_sync
+    from rsbib.settings import Settings
+    from rsbib.sources.arxiv import quiet_log_handler
+    from rsbib.store.synclock import SyncLockError, sync_lock
 
     quiet_log_handler()
 
@@ -99,7 +99,7 @@ def sync(source, db_path, offline, refresh, prune, allow_shrink, wait) -> None:
 
 def _export_targets(db_path: str) -> list:
     """The export targets declared beside the library; a bad declaration stops here (exit 2)."""
-    from ..autoexport import ConfigError, load_targets
+    from rsbib.export.auto import ConfigError, load_targets
 
     try:
         return load_targets(db_path)
@@ -109,7 +109,7 @@ def _export_targets(db_path: str) -> list:
 
 def _auto_export(targets: list, db_path: str) -> int:
     """Refresh the declared export targets after a sync; 1 when one could not be written."""
-    from ..autoexport import refresh
+    from rsbib.export.auto import refresh
 
     if not targets:
         return 0

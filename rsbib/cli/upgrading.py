@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from .app import cli, db_option, fail, opened, write_atomically
+from rsbib.cli.app import cli, db_option, fail, opened, write_atomically
 
 
 @cli.command()
@@ -37,9 +37,9 @@ def upgrade(bib_path, db_path, output, in_place, dry_run, overwrite, fmt) -> Non
     is reported with its candidates (exit code 1). Answers are kept in the
     library (--db, created if missing), so a second run sends no request.
     """
-    from ..bibfile import BibError, load
-    from ..settings import Settings
-    from ..upgrade import text_report
+    from rsbib.bib.file import BibError, load
+    from rsbib.bib.upgrade import text_report
+    from rsbib.settings import Settings
 
     if in_place and output:
         fail("give -o FILE or --in-place, not both")
@@ -76,9 +76,9 @@ def upgrade(bib_path, db_path, output, in_place, dry_run, overwrite, fmt) -> Non
 
 def _upgrade_with(library, text, name, settings, overwrite):
     """Run the upgrade with the library's answer cache; bad BibTeX ends the command (exit 2)."""
-    from ..answer_cache import AnswerCache
-    from ..bibfile import BibError
-    from ..upgrade import upgrade as run_upgrade
+    from rsbib.bib.file import BibError
+    from rsbib.bib.upgrade import upgrade as run_upgrade
+    from rsbib.resolve.cache import AnswerCache
 
     cache = AnswerCache(library)
     try:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from ..corrections import pinned_fields
-from ..library import Library
-from ..records import Author
-from ..store.keys import entry_base_key
-from ..store.schema import WORK_COLUMNS
-from . import bibtex, csl
-from .items import Item, ListRow, Work, provisional_warning
+from rsbib.export import bibtex, csl
+from rsbib.export.items import Item, ListRow, Work, provisional_warning
+from rsbib.metadata.records import Author
+from rsbib.store.keys import entry_base_key
+from rsbib.store.library import Library
+from rsbib.store.pins import pinned_fields
+from rsbib.store.schema import WORK_COLUMNS
 
 __all__ = ["CategoryError", "Item", "ListRow", "Work", "collect", "match_categories", "pick_tables",
            "provisional_warning", "render", "select"]

@@ -9,10 +9,10 @@ import bibtexparser.middlewares
 from bibtexparser.library import Library as BibLibrary
 from bibtexparser.model import Entry, Field
 
-from ..translit import has_han
-from ..venues import canonical_name, short_publisher
-from .items import Item, Work, provisional_warning
-from .latex import balanced, clean_text, escape, protect_title, transliterate, unsettable
+from rsbib.export.items import Item, Work, provisional_warning
+from rsbib.export.latex import balanced, clean_text, escape, protect_title, transliterate, unsettable
+from rsbib.metadata.translit import has_han
+from rsbib.metadata.venues import canonical_name, short_publisher
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..venues import canonical_name, short_publisher
-from .items import Item
+from rsbib.export.items import Item
+from rsbib.metadata.venues import canonical_name, short_publisher
 
 TYPES = {"journal-article": "article-journal", "proceedings-article": "paper-conference",
          "preprint": "article", "misc": "document"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from ..records import Author
+from rsbib.metadata.records import Author
 
 
 class _FromRow:

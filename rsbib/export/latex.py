@@ -13,7 +13,7 @@ from importlib import resources
 
 from pylatexenc.latexencode import UnicodeToLatexEncoder
 
-from ..translit import to_latin
+from rsbib.metadata.translit import to_latin
 
 # Braces are escaped as text commands: BibTeX counts \{ and \} as braces and
 # rejects an unbalanced field even when they are escaped.

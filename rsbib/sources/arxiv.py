@@ -19,13 +19,13 @@ import arxiv
 import requests
 from lxml import etree
 
-from ..identifiers import normalize_arxiv_id, publication_doi
-from ..names import parse_name
-from ..records import Author, WorkRecord
-from ..settings import Settings
-from ..translit import to_ascii
-from .base import Answers, BadAnswer, Kind, Lookup, SourceFailure, Transient, Unexpected, Unreachable
-from .polite import (
+from rsbib.metadata.identifiers import normalize_arxiv_id, publication_doi
+from rsbib.metadata.names import parse_name
+from rsbib.metadata.records import Author, WorkRecord
+from rsbib.metadata.translit import to_ascii
+from rsbib.settings import Settings
+from rsbib.sources.base import Answers, BadAnswer, Kind, Lookup, SourceFailure, Transient, Unexpected, Unreachable
+from rsbib.sources.polite import (
     Circuit,
     Recorder,
     Throttle,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
-from ..records import WorkRecord
+from rsbib.metadata.records import WorkRecord
 
 Kind = Literal["preprint", "record"]
 

@@ -21,12 +21,22 @@ from urllib.parse import quote
 import habanero
 import httpx2
 
-from .. import __version__
-from ..identifiers import publication_doi
-from ..records import Author, WorkRecord
-from ..settings import Settings
-from .base import Answers, BadAnswer, Kind, Lookup, NotFound, SourceFailure, Transient, Unexpected, Unreachable
-from .polite import (
+from rsbib import __version__
+from rsbib.metadata.identifiers import publication_doi
+from rsbib.metadata.records import Author, WorkRecord
+from rsbib.settings import Settings
+from rsbib.sources.base import (
+    Answers,
+    BadAnswer,
+    Kind,
+    Lookup,
+    NotFound,
+    SourceFailure,
+    Transient,
+    Unexpected,
+    Unreachable,
+)
+from rsbib.sources.polite import (
     Circuit,
     Recorder,
     Slots,

@@ -19,14 +19,23 @@ from typing import Any
 
 import requests
 
-from .. import venues
-from ..identifiers import normalize_arxiv_id, publication_doi
-from ..names import parse_name as whole_name
-from ..records import Author, WorkRecord
-from ..settings import Settings
-from .arxiv import _no_connection as no_connection
-from .base import Answers, BadAnswer, Kind, Lookup, SourceFailure, Transient, Unexpected, Unreachable
-from .polite import Circuit, Recorder, Throttle, by_status, describe, retry_after_seconds, why_unreachable, with_retries
+from rsbib.metadata import venues
+from rsbib.metadata.identifiers import normalize_arxiv_id, publication_doi
+from rsbib.metadata.names import parse_name as whole_name
+from rsbib.metadata.records import Author, WorkRecord
+from rsbib.settings import Settings
+from rsbib.sources.arxiv import _no_connection as no_connection
+from rsbib.sources.base import Answers, BadAnswer, Kind, Lookup, SourceFailure, Transient, Unexpected, Unreachable
+from rsbib.sources.polite import (
+    Circuit,
+    Recorder,
+    Throttle,
+    by_status,
+    describe,
+    retry_after_seconds,
+    why_unreachable,
+    with_retries,
+)
 
 HITS = 5  # hits per title: the version of record, its CoRR twin, a few near misses
 TYPES = {

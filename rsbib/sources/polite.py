@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Protocol, TypeVar
 
-from .base import NotFound, RateLimited, Rejected, SourceFailure, Transient, Unreachable
+from rsbib.sources.base import NotFound, RateLimited, Rejected, SourceFailure, Transient, Unreachable
 
 T = TypeVar("T")
 

@@ -14,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..settings import Settings
-from ..tasks import Plan
-from .arxiv import ArxivSource
-from .base import Source
-from .crossref import CrossrefSource
-from .dblp import DblpSource
-from .polite import Recorder
+from rsbib.resolve.plan import Plan
+from rsbib.settings import Settings
+from rsbib.sources.arxiv import ArxivSource
+from rsbib.sources.base import Source
+from rsbib.sources.crossref import CrossrefSource
+from rsbib.sources.dblp import DblpSource
+from rsbib.sources.polite import Recorder
 
 
 class SourceClass(Protocol):

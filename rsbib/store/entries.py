@@ -1,7 +1,7 @@
 """The list as the library stores it: categories, entries (one per row) and cite blocks.
 
 A row gone from the list is kept and marked, never deleted (unless pruned);
-every distinct list a sync reads is recorded (rsbib.history).
+every distinct list a sync reads is recorded (rsbib.lists.history).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from .. import history
-from ..awesome import CiteBlock, ParsedList, Row
-from ..identifiers import read_link
-from ..records import RowToResolve
-from . import corrected
-from .schema import SETTLED, Store
+from rsbib.lists import history
+from rsbib.lists.parse import CiteBlock, ParsedList, Row
+from rsbib.metadata.identifiers import read_link
+from rsbib.metadata.records import RowToResolve
+from rsbib.store import reapply
+from rsbib.store.schema import SETTLED, Store
 
 
 class ListStorage(Store):
@@ -67,7 +67,7 @@ class ListStorage(Store):
             for slug in [r["slug"] for r in self.db.table("categories").rows]:
                 if slug not in used and not self.db.table("entries").count_where("category = ?", [slug]):
                     self.db.table("categories").delete(slug)
-            corrected.reattach(self.db)
+            reapply.reattach(self.db)
             self.db.table("cite_blocks").delete_where()
             for block in parsed.cite_blocks:
                 self.db.table("cite_blocks").insert({
@@ -89,7 +89,7 @@ class ListStorage(Store):
         A row bound to a paper by hand is looked up by that paper's id, until
         its work carries it; a row marked not a paper by hand is never asked.
         """
-        pins = corrected.bindings(self.db)
+        pins = reapply.bindings(self.db)
         marks = ",".join("?" * len(SETTLED))
         pending = {e["id"]: e for e in self.db.table("entries").rows_where(
             "listed = 1" if refresh else f"listed = 1 and status not in ({marks}) "
@@ -99,7 +99,7 @@ class ListStorage(Store):
             pin = pins.get(entry["row_key"])
             if not pin:
                 continue
-            if corrected.NOT_A_PAPER in pin:
+            if reapply.NOT_A_PAPER in pin:
                 pending.pop(entry["id"], None)
                 continue
             work = self.db.table("works").get(entry["work_id"]) if entry["work_id"] else {}

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .. import citekeys
-from ..awesome import CiteBlock
-from ..identifiers import normalize_arxiv_id, publication_doi
-from .entries import ListStorage
-from .works import Works
+from rsbib.lists.parse import CiteBlock
+from rsbib.metadata import citekeys
+from rsbib.metadata.identifiers import normalize_arxiv_id, publication_doi
+from rsbib.store.entries import ListStorage
+from rsbib.store.works import Works
 
 
 class Keys(Works, ListStorage):

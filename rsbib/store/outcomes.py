@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from ..records import Outcome
-from . import corrected
-from .keys import Keys
-from .runs import Runs
-from .schema import FAILED_AGAIN, SETTLED
+from rsbib.metadata.records import Outcome
+from rsbib.store import reapply
+from rsbib.store.keys import Keys
+from rsbib.store.runs import Runs
+from rsbib.store.schema import FAILED_AGAIN, SETTLED
 
 
 class Outcomes(Keys, Runs):
@@ -66,4 +66,4 @@ class Outcomes(Keys, Runs):
         return True
 
     def apply_corrections(self) -> None:
-        corrected.apply_all(self.db)
+        reapply.apply_all(self.db)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, cast
 
-from .schema import Store, now
+from rsbib.store.schema import Store, now
 
 
 class Runs(Store):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .. import history
+from rsbib.lists import history
 
 SCHEMA_VERSION = 5
 STATUSES = ("resolved", "pending", "unresolved", "ambiguous", "failed", "not-a-paper")
@@ -74,7 +74,7 @@ class LibraryError(Exception):
 
 
 class Store:
-    """What every part of the library works on: the open database (see rsbib.library.Library)."""
+    """What every part of the library works on: the open database (see rsbib.store.library.Library)."""
 
     db: sqlite_utils.Database
     path: Path

@@ -6,8 +6,8 @@ from typing import cast
 
 import sqlite_utils
 
-from ..records import Author, WorkRecord
-from .schema import WORK_COLUMNS, Store
+from rsbib.metadata.records import Author, WorkRecord
+from rsbib.store.schema import WORK_COLUMNS, Store
 
 
 class Works(Store):

@@ -1,0 +1,260 @@
+"""`rsbib upgrade`: any .bib file, each preprint replaced by its version of record, nothing else lost.
+
+Each entry is read for its paper (upgrade_fields). A paper the library
+already holds (a work with the entry's DOI or arXiv id, as a sync stored
+it with its version of record) is taken from there without a request; the
+rest are looked up through the same resolver, sources, batching and matching as a sync (answers kept in
+the library's answer cache), and then:
+
+- a preprint whose version of record exists becomes that version;
+- a published entry without a DOI gains it (every managed field with
+  --overwrite);
+- anything uncertain (ambiguous, below the acceptance rules, another title
+  or other authors than the entry's) changes nothing and is reported with
+  its candidates.
+
+Only the changed entries' text is rewritten (bibfile); every other byte stays.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from rsbib.bib import file as bibfile
+from rsbib.bib.fields import (
+    PUBLISHED_TYPES,
+    Change,
+    Edit,
+    Reading,
+    mismatch,
+    published_changes,
+    read_entry,
+    skip_reason,
+    to_version_of_record,
+)
+from rsbib.bib.file import BibEntry
+from rsbib.metadata.records import Author, Outcome, RowToResolve, WorkRecord
+from rsbib.resolve.cache import AnswerCache
+from rsbib.resolve.matching import AUTHOR_OVERLAP, TITLE_WITH_AUTHORS, author_overlap
+from rsbib.resolve.resolver import RENAMED_BELOW
+from rsbib.settings import Settings
+
+# What happened to each entry, in the order the summary names them.
+STATUSES = ("upgraded", "doi-added", "updated", "uncertain", "failed", "not-found", "unchanged",
+            "skipped")
+
+
+@dataclass
+class EntryReport:
+    key: str
+    line: int
+    status: str
+    reason: str | None = None
+    method: str | None = None  # how the resolver found it (arxiv-id+crossref-title, doi, ...)
+    changes: list[Change] = field(default_factory=list)
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class UpgradeResult:
+    text: str  # the upgraded file (the input itself when nothing changed)
+    entries: list[EntryReport]
+    problems: list[str]  # blocks left as they are because they are not valid BibTeX
+    requests: dict[str, int]
+    cached_answers: int  # questions answered from the library's answer cache
+    held: int = 0  # entries answered by a work the library holds (no question asked)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        found = Counter(e.status for e in self.entries)
+        return {s: found[s] for s in STATUSES if found[s]}
+
+    @property
+    def exit_code(self) -> int:
+        """1 when an entry is uncertain or its look-up failed (the report names them)."""
+        return 1 if any(e.status in ("uncertain", "failed") for e in self.entries) else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"entries": [asdict(e) for e in self.entries], "counts": self.counts,
+                "problems": self.problems, "requests": self.requests,
+                "cached_answers": self.cached_answers, "held": self.held}
+
+
+def resolve(rows: list[RowToResolve], settings: Settings,
+            cache: AnswerCache) -> tuple[dict[int, Outcome], dict[str, int]]:
+    """rsbib's resolver over the sync's sources, each answering from the cache first."""
+    from rsbib.resolve.resolver import Resolver
+    from rsbib.sources import wiring
+
+    sources, plan = wiring.build(settings)
+    outcomes: dict[int, Outcome] = {}
+    if rows:
+        for batch in Resolver([cache.wrap(s) for s in sources], plan).run(rows):
+            outcomes.update((o.entry_id, o) for o in batch)
+    return outcomes, {s.name: s.requests for s in sources}
+
+
+def row_for(number: int, reading: Reading) -> RowToResolve:
+    """An entry as the resolver reads a row of the list: a preprint is labelled as one."""
+    arxiv_id, doi = reading.arxiv_id, reading.doi
+    if arxiv_id and doi:  # one way in: a preprint by its arXiv id, a published paper by its DOI
+        arxiv_id, doi = (arxiv_id, None) if reading.preprint else (None, doi)
+    return RowToResolve(
+        id=number, title=reading.title, venue_label="arXiv" if reading.preprint else None,
+        label_year=reading.year, link_kind="arxiv" if arxiv_id else ("doi" if doi else None),
+        has_paper_link=True, publication=reading.venue, arxiv_id=arxiv_id, doi=doi,
+        authors=tuple(a for a in reading.authors if a.family.lower() != "others"))
+
+
+def upgrade(text: str, name: str, cache: AnswerCache, settings: Settings | None = None,
+            overwrite: bool = False) -> UpgradeResult:
+    """The upgraded text of the .bib `text` (read from `name`), and what happened to each entry."""
+    bib = bibfile.read(text, name)
+    readings = [read_entry(e) for e in bib.entries]
+    skipped = {i: skip_reason(e, r, overwrite) for i, (e, r) in enumerate(zip(bib.entries, readings))}
+    held = {i: Outcome(i, "resolved", work, method="library")
+            for i, r in enumerate(readings) if not skipped[i] and (work := held_work(cache.library, r))}
+    rows = [row_for(i, r) for i, r in enumerate(readings) if not skipped[i] and i not in held]
+    outcomes, requests = resolve(rows, settings or Settings.from_env(), cache)
+    outcomes.update(held)
+    reports, replaced = [], {}
+    for i, (entry, reading) in enumerate(zip(bib.entries, readings)):
+        if skipped[i]:
+            reports.append(EntryReport(entry.key, entry.line, "skipped", skipped[i]))
+            continue
+        report, edit = decide(entry, reading, outcomes[i], overwrite)
+        if edit is not None and edit.changes:
+            replaced[entry.start] = bibfile.edit_entry(entry, edit.new_type, edit.values,
+                                                      edit.renames)
+            report.changes = edit.changes
+        elif report.status in ("upgraded", "doi-added", "updated"):
+            report.status = "unchanged"
+        reports.append(report)
+    new_text = bibfile.rewrite(bib, replaced) if replaced else text
+    return UpgradeResult(new_text, reports, bib.problems, requests, cache.hits, len(held))
+
+
+def held_work(library: Any, reading: Reading) -> WorkRecord | None:
+    """The work `library` holds for the entry's DOI or arXiv id, as a sync stored it.
+
+    A preprint entry whose work is still a preprint there is left to the
+    services (its version of record may have appeared since the sync).
+    """
+    if library is None or "works" not in library.db.table_names():
+        return None
+    for column, value in (("doi", reading.doi), ("arxiv_id", reading.arxiv_id)):
+        rows = list(library.db.table("works").rows_where(f"[{column}] = ?", [_stored(column, value)],
+                                                         limit=1)) if value else []
+        if rows:
+            work = _work_record(library, rows[0])
+            if reading.preprint and not (work.type in PUBLISHED_TYPES and work.doi):
+                return None
+            return work
+    return None
+
+
+def _stored(column: str, value: str) -> str:
+    return value.lower() if column == "doi" else value  # DOIs are stored lower-case
+
+
+def _work_record(library: Any, row: dict) -> WorkRecord:
+    """A `works` row as the record it was stored from, its authors in order."""
+    authors = [Author(a["family"] or a["name"], a["given"] or "") for a in library.db.query(
+        "SELECT a.name, a.family, a.given FROM work_authors w JOIN authors a ON a.id = w.author_id"
+        " WHERE w.work_id = ? ORDER BY w.position", [row["id"]])]
+    if not authors and row.get("authors"):
+        authors = [Author.parse(name) for name in row["authors"].split(" and ")]
+    fields = WorkRecord.__dataclass_fields__
+    return WorkRecord(**{k: v for k, v in row.items() if k in fields and k != "authors"},
+                      authors=authors)
+
+
+def decide(entry: BibEntry, reading: Reading, outcome: Outcome,
+           overwrite: bool) -> tuple[EntryReport, Edit | None]:
+    """What the resolver's outcome means for this entry, and its edit when it is certain."""
+    report = EntryReport(entry.key, entry.line, "uncertain", outcome.note, outcome.method)
+    if outcome.status == "failed" or (outcome.status == "resolved" and outcome.work is None):
+        report.status = "failed"
+        return report, None
+    if outcome.status == "ambiguous":
+        report.candidates = outcome.candidates or []
+        return report, None
+    if outcome.status != "resolved":
+        close = [c for c in outcome.candidates or [] if (c.get("score") or 0) >= TITLE_WITH_AUTHORS]
+        if close:
+            report.candidates = close
+            report.reason = f"no candidate meets the acceptance rules ({outcome.note})"
+        else:
+            report.status, report.reason = "not-found", "no source holds this paper"
+        return report, None
+    work = outcome.work
+    assert work is not None  # resolved: failed above when there is no work
+    doubt = _doubt(entry, reading, outcome)
+    if doubt:
+        report.reason = doubt
+        report.candidates = [{"title": work.title, "doi": work.doi, "arxiv_id": work.arxiv_id,
+                              "year": work.year, "venue": work.venue, "reason": doubt}]
+        return report, None
+    if reading.preprint:
+        if work.type in PUBLISHED_TYPES and work.doi:
+            report.status, report.reason = "upgraded", f"now {work.venue} {work.year or ''}".strip()
+            return report, to_version_of_record(entry, reading, work)
+        report.status, report.reason = "unchanged", "no version of record found (still a preprint)"
+        return report, None
+    edit = published_changes(entry, reading, work, overwrite)
+    report.status = "updated" if overwrite else "doi-added"
+    return report, edit
+
+
+def _doubt(entry: BibEntry, reading: Reading, outcome: Outcome) -> str | None:
+    """Why the record found may be another paper than the entry's (None when it is the same)."""
+    work = outcome.work
+    assert work is not None  # only a resolved outcome with a work is doubted
+    overlap = author_overlap(reading.authors, work.authors)
+    if overlap is not None and overlap < AUTHOR_OVERLAP:
+        return "no author in common with the record found"
+    renamed = reading.title and outcome.score is not None and outcome.score < RENAMED_BELOW
+    if renamed and overlap is None:  # found by its id, but retitled: only its authors can confirm
+        return (f"the record's title differs from the entry's ({outcome.score:.0f}) and no "
+                f"authors confirm it: {work.title!r}")
+    if not reading.preprint:
+        return mismatch(entry, reading, work)
+    return None
+
+
+# -- the report ---------------------------------------------------------------------------
+
+
+def _shown(value: str | None) -> str:
+    return "(none)" if value is None else " ".join(value.split())
+
+
+def text_report(result: UpgradeResult, name: str) -> list[str]:
+    """Lines for stderr: each changed entry and field, each uncertain or missing one, a summary."""
+    lines = list(f"warning: {p}" for p in result.problems)
+    for e in result.entries:
+        where = f"{e.key} ({name}:{e.line})"
+        if e.changes:
+            lines.append(f"{where}: {e.status}" + (f", {e.reason}" if e.reason else "")
+                         + (f" [{e.method}]" if e.method else ""))
+            for c in e.changes:
+                new = "(removed)" if c.new is None else _shown(c.new)
+                lines.append(f"    {c.field}: {_shown(c.old)} -> {new}")
+        elif e.status == "unchanged" and e.reason:
+            lines.append(f"{where}: {e.reason}")
+        elif e.status in ("uncertain", "failed", "not-found"):
+            lines.append(f"{where}: {e.status}: {e.reason}; left as it is")
+            for cand in e.candidates:
+                bits = [str(cand.get(k)) for k in ("year", "venue") if cand.get(k)]
+                ident = cand.get("doi") or cand.get("arxiv_id") or ""
+                score = f", score {cand['score']}" if cand.get("score") is not None else ""
+                lines.append(f"    candidate: {cand.get('title')!r} ({', '.join(bits)}) {ident}"
+                             f"{score}: {cand.get('reason')}")
+    counts = ", ".join(f"{n} {s}" for s, n in result.counts.items()) or "no entries"
+    requests = ", ".join(f"{s} {n}" for s, n in result.requests.items())
+    lines.append(f"{len(result.entries)} entries: {counts}; requests: {requests}; "
+                 f"{result.cached_answers} answers from the library's cache"
+                 + (f", {result.held} from the works it holds" if result.held else ""))
+    return lines

@@ -1,0 +1,217 @@
+"""`rsbib sync` as a library call: list -> library.db, resolving what is not yet settled."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rsbib import __version__
+from rsbib.lists import history
+from rsbib.lists.parse import ParsedList, Problem, parse
+from rsbib.metadata.records import RowToResolve
+from rsbib.resolve.resolver import Resolver
+from rsbib.settings import Settings
+from rsbib.sources import wiring
+from rsbib.store.entries import row_to_resolve
+from rsbib.store.library import Library
+
+
+@dataclass
+class SyncReport:
+    run_id: int
+    source: str
+    rows: int
+    looked_up: int
+    offline_skipped: int
+    requests: dict[str, int]
+    counts: dict
+    problems: list[Problem] = field(default_factory=list)
+    attention: list[dict] = field(default_factory=list)  # failed and ambiguous rows
+    listing: dict = field(default_factory=dict)  # rows unlisted / pruned by this sync
+    unchanged: bool = False  # nothing new: the library file was not written at all
+    interrupted: int = 0  # the signal that stopped the run
+    saved: int = 0  # rows decided (and stored) in this run
+
+    @property
+    def exit_code(self) -> int:
+        """0 all good; 1 some rows failed or are ambiguous; 128 + signal when interrupted."""
+        if self.interrupted:
+            return 128 + self.interrupted
+        return 1 if self.attention else 0
+
+
+class ShrinkRefused(Exception):
+    """The list holds far fewer rows than the library: most likely the wrong source."""
+
+
+def refuse_shrink(library: Library, parsed: ParsedList, name: str) -> None:
+    """Under half the rows the library holds: refuse before anything is written."""
+    db = library.db
+    held = db.table("entries").count_where("listed = 1") if "entries" in db.table_names() else 0
+    if len(parsed.rows) * 2 < held:
+        last = db.execute("SELECT source FROM sync_runs ORDER BY id DESC LIMIT 1").fetchone()
+        raise ShrinkRefused(
+            f"{name}: {len(parsed.rows)} rows found, but the library holds {held} "
+            f"(last synced from {last[0] if last else 'another list'}); nothing written "
+            "(--allow-shrink if you mean it)")
+
+
+def is_current(library: Library, source: str, sha256: str, offline: bool) -> bool:
+    """The last sync read this very list, and nothing is left to ask (or may be asked)."""
+    db = library.db
+    if "sync_runs" not in db.table_names():
+        return False
+    last = db.execute("SELECT source, source_sha256, finished_at FROM sync_runs "
+                      "ORDER BY id DESC LIMIT 1").fetchone()
+    if last is None or last[:2] != (source, sha256) or last[2] is None:
+        return False
+    if db.execute("SELECT 1 FROM entries WHERE status = 'unresolved' "
+                  "AND resolved_run IS NULL").fetchone():
+        return False  # an older library that still calls pending rows unresolved
+    if "list_versions" in db.table_names():  # the recorded list must be the library as it is
+        rows = json.dumps(history.snapshot(db), ensure_ascii=False, separators=(",", ":"))
+        last = db.execute("SELECT rows_sha256 FROM list_versions ORDER BY id DESC LIMIT 1").fetchone()
+        if last is None or last[0] != hashlib.sha256(rows.encode("utf-8")).hexdigest():
+            return False
+    return offline or not library.entries_to_resolve()
+
+
+class ResponseLog:
+    """Raw answers collected from the client threads, written by the main thread with each batch."""
+
+    def __init__(self):
+        self._items: list[tuple] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, service, url, status, headers, body, elapsed_ms) -> None:
+        with self._lock:
+            self._items.append((service, url, status, headers, body, elapsed_ms))
+
+    def drain(self) -> list[tuple]:
+        with self._lock:
+            items, self._items = self._items, []
+        return items
+
+
+def sync(library: Library, text: str, name: str, offline: bool = False,
+         refresh: bool = False, settings: Settings | None = None,
+         start: Callable[[int], Callable[[int], None]] | None = None,
+         prune: bool = False,
+         on_unreachable: Callable[[str, str], None] | None = None,
+         allow_shrink: bool = False, stop: Stop | None = None) -> SyncReport:
+    """Store the rows of the list `text` (read from `name`), resolve the unsettled ones, key the works.
+
+    The caller reads the list first (awesome.load_source), so a list that
+    cannot be read never touches the library. `start(total)` may return a
+    callback that is told how many rows were decided (the CLI draws its
+    progress bar with it). `on_unreachable(service, reason)` is told once when a
+    service stops answering and is no longer asked this run.
+    A list with under half the rows the library holds
+    raises ShrinkRefused unless `allow_shrink`. A sync with nothing new to
+    write (the same list as last time, nothing left to ask) writes nothing.
+    When `stop` is set (SIGINT, SIGTERM) the rows decided so far are stored
+    and the report says `interrupted`.
+    """
+    settings = settings or Settings.from_env()
+    stop = stop or Stop()
+    parsed = parse(text, name)
+    if not allow_shrink:
+        refuse_shrink(library, parsed, name)
+    sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if not (refresh or prune) and is_current(library, name, sha256, offline):
+        counts = library.status_counts()
+        return SyncReport(0, name, len(parsed.rows), 0, 0, {"arxiv": 0, "crossref": 0}, counts,
+                          parsed.problems, library.needs_attention(), unchanged=True)
+    library.use_wal()
+    run_id = library.start_run(
+        source=name, source_sha256=sha256,
+        rsbib_version=__version__, offline=int(offline), refresh=int(refresh),
+        rows=len(parsed.rows))
+    listing = library.store_list(parsed, run_id=run_id, prune=prune)
+    library.mark_pending()
+    pending = library.entries_to_resolve(refresh=refresh)
+    log = ResponseLog()
+    sources, plan = wiring.build(settings, log, on_unreachable)
+    kept: list[int] = []
+    saved: set[int] = set()
+    if offline or stop.signal:
+        pass  # new and changed rows stay `pending`; failed rows stay `failed`
+    elif pending:
+        advance = start(len(pending)) if start else None
+        resolver = Resolver(sources, plan, advance)
+        for batch in _decisions(resolver, [row_to_resolve(e) for e in pending], stop):
+            saved.update(o.entry_id for o in batch)
+            kept += library.save_outcomes(batch, run_id, responses=log.drain())
+        library.save_outcomes([], run_id, responses=log.drain())
+    requests = {s.name: s.requests for s in sources}
+    library.record_services(run_id, [{"service": s.name, "url": s.url, "requests": s.requests,
+                                      "failures": s.failures} for s in sources])
+    library.key_unresolved_rows()
+    counts = library.status_counts()
+    attention = library.needs_attention(also=kept)
+    report = SyncReport(run_id, name, len(parsed.rows), 0 if offline else len(pending),
+                        len(pending) if offline else 0, requests, counts, parsed.problems,
+                        attention, listing, interrupted=stop.signal, saved=len(saved))
+    totals = counts["totals"]
+    library.finish_run(run_id, resolved=totals["resolved"], ambiguous=totals["ambiguous"],
+                       unresolved=totals["unresolved"], failed=totals["failed"],
+                       pending=totals["pending"],
+                       not_a_paper=totals["not-a-paper"], exit_code=report.exit_code)
+    library.record_list(run_id, name)
+    return report
+
+
+class Stop:
+    """Set by a signal handler: the sync stops asking and stores what it has decided."""
+
+    def __init__(self):
+        self.event = threading.Event()
+        self.signal = 0
+
+    def __call__(self, signum: int, frame=None) -> None:
+        self.signal = self.signal or signum
+        self.event.set()
+
+
+def _decisions(resolver: Resolver, pending: list[RowToResolve], stop: Stop):
+    """The resolver's batches, from a thread of their own so a stop is seen within 0.1 s.
+
+    On a stop, the batches already handed out come first, then every row the
+    resolver has decided but not yet handed out; the rest stay pending.
+    """
+    batches: queue.Queue = queue.Queue()
+
+    def produce() -> None:
+        try:
+            for batch in resolver.run(pending):
+                batches.put(batch)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+            batches.put(exc)
+        batches.put(None)
+
+    threading.Thread(target=produce, name="rsbib-resolve", daemon=True).start()
+    handed: set[int] = set()
+    while not stop.event.is_set():
+        try:
+            item = batches.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        if item is None:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        handed.update(o.entry_id for o in item)
+        yield item
+    while True:
+        try:
+            item = batches.get_nowait()
+        except queue.Empty:
+            break
+        if isinstance(item, list):
+            handed.update(o.entry_id for o in item)
+            yield item
+    yield resolver.decided(exclude=handed)

@@ -1,0 +1,1 @@
+"""`rsbib search`: a researcher's query turned into matching works and rows (query)."""

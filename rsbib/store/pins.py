@@ -1,0 +1,126 @@
+"""Corrections made by hand: bind a row to a paper, mark it not a paper, fix a field of its work.
+
+They live in the `corrections` table, keyed by the row's stable key, and
+are applied after every batch a sync writes, so no sync (--refresh
+included) can undo them.
+"""
+
+from __future__ import annotations
+
+from rsbib.metadata.identifiers import normalize_arxiv_id, publication_doi
+from rsbib.store.library import Library
+from rsbib.store.reapply import BINDINGS, NOT_A_PAPER, WORK_FIELDS, apply_all
+from rsbib.store.schema import now
+
+# `--set doi=...` and `--set arxiv_id=...` bind the row, as --doi and --arxiv do.
+SET_ALIASES = {"doi": "doi", "arxiv": "arxiv_id", "arxiv_id": "arxiv_id"}
+TYPES = ("journal-article", "proceedings-article", "preprint", "misc")
+
+
+class CorrectionError(ValueError):
+    """A correction that cannot be right (bad DOI, unknown field, key taken...)."""
+
+
+def normalize(field: str, value: str | None) -> str | None:
+    """The value as stored, or CorrectionError saying why it cannot be."""
+    if field == "doi":
+        doi = publication_doi(value)
+        if not doi:
+            raise CorrectionError(f"{value!r} is not a DOI of a published paper")
+        return doi
+    if field == "arxiv_id":
+        arxiv_id = normalize_arxiv_id(value or "")
+        if not arxiv_id:
+            raise CorrectionError(f"{value!r} is not an arXiv id")
+        return arxiv_id
+    if field == NOT_A_PAPER:
+        return None
+    if field not in WORK_FIELDS:
+        raise CorrectionError(f"cannot set {field!r}; fields: {', '.join(WORK_FIELDS)}, doi, arxiv")
+    value = " ".join((value or "").split())
+    if field in ("year", "month") and not value.isdigit():
+        raise CorrectionError(f"{field} must be a number")
+    if field == "url" and not value.lower().startswith(("http://", "https://")):
+        raise CorrectionError("url must start with http:// or https://")
+    if field == "type" and value not in TYPES:
+        raise CorrectionError(f"type must be one of {', '.join(TYPES)}")
+    if not value:
+        raise CorrectionError(f"{field} cannot be empty")
+    return value
+
+
+def add(library: Library, entry: dict, field: str, value: str | None) -> None:
+    """Record (or replace) one correction of `entry`, and apply it at once where it can be."""
+    store(library, entry, [(field, value)])
+
+
+def store(library: Library, entry: dict, changes: list[tuple[str, str | None]]
+          ) -> tuple[list[tuple[str, str | None]], list[tuple[str, str | None]]]:
+    """Record the corrections of one request together, or none (CorrectionError saying why).
+
+    Bindings given together (a DOI and an arXiv id) describe one paper and
+    replace the row's earlier bindings. Returns (stored, replaced), each a
+    list of (field, value) as stored.
+    """
+    wanted = [(field, normalize(field, value)) for field, value in changes]
+    fields = [field for field, _ in wanted]
+    repeated = sorted({f for f in fields if fields.count(f) > 1})
+    if repeated:
+        raise CorrectionError(f"{', '.join(repeated)} given more than once")
+    if NOT_A_PAPER in fields and any(f in BINDINGS for f in fields):
+        raise CorrectionError("a row cannot be both a paper (--doi/--arxiv) and not a paper")
+    binding = any(f in BINDINGS or f == NOT_A_PAPER for f in fields)
+    db = library.db
+    with db.atomic():
+        before = {r["field"]: r["value"] for r in db.table("corrections").rows_where(
+            "row_key = ?", [entry["row_key"]])}
+        for field, value in wanted:
+            if field == "citekey" and value:
+                _check_key_free(library, entry, value)
+        dropped = [f for f in before if binding and (f in BINDINGS or f == NOT_A_PAPER)
+                   and f not in fields]
+        replaced = [(f, before[f]) for f in dropped] + [
+            (f, before[f]) for f, v in wanted if f in before and before[f] != v]
+        for field in dropped + fields:
+            db.execute("DELETE FROM corrections WHERE row_key = ? AND field = ?",
+                       [entry["row_key"], field])
+        for field, value in wanted:
+            db.table("corrections").insert({
+                "row_key": entry["row_key"], "line": entry["line"], "title": entry["title"],
+                "category": entry["category"], "paper_url": entry["paper_url"],
+                "abbreviation": entry["abbreviation"], "field": field, "value": value,
+                "created_at": now()})
+        apply_all(db)
+    return wanted, replaced
+
+
+def _check_key_free(library: Library, entry: dict, key: str) -> None:
+    if key not in library.taken_keys():
+        return
+    own = [r[0] for r in library.db.execute(
+        "SELECT w.citekey FROM works w WHERE w.id = ? UNION ALL SELECT ?",
+        [entry["work_id"], entry["citekey"]]) if r[0]]
+    if not any(k.casefold() == key.casefold() for k in own):
+        raise CorrectionError(f"key {key!r} is taken")
+
+
+def pinned_fields(library: Library, row_key: str) -> dict[str, str]:
+    """The fields of a row's paper set by hand (work fields and its DOI), as stored."""
+    return {r["field"]: r["value"] for r in library.db.table("corrections").rows_where(
+        "row_key = ? ORDER BY id", [row_key]) if r["field"] in WORK_FIELDS or r["field"] == "doi"}
+
+
+def clear(library: Library, entry: dict) -> int:
+    """Drop every correction of a row; the next sync decides it afresh."""
+    with library.db.atomic():
+        count = library.db.table("corrections").count_where("row_key = ?", [entry["row_key"]])
+        library.db.execute("DELETE FROM corrections WHERE row_key = ?", [entry["row_key"]])
+        library.db.execute("UPDATE entries SET resolved_run = NULL, status = 'unresolved', "
+                           "work_id = NULL, note = 'corrections cleared' WHERE id = ?", [entry["id"]])
+        return count
+
+
+def listing(library: Library) -> list[dict]:
+    return list(library.db.query(
+        "SELECT c.line, c.field, c.value, c.created_at, e.line AS current_line, c.title "
+        "FROM corrections c LEFT JOIN entries e ON e.row_key = c.row_key ORDER BY c.line, c.field"))
