@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import click
+import pytest
 
 from tests.conftest import ROOT
 
@@ -38,6 +39,7 @@ def test_every_command_is_documented():
         assert f"rsbib {name}" in readme, name
 
 
+@pytest.mark.slow
 def test_the_two_commands_in_order_on_a_fresh_clone(tmp_path):
     """Command 1 verbatim in a scratch clone leaves library.db untouched; command 2's tests that
     it used to break then pass (the whole suite is what CI runs; here only those, to stay quick)."""
