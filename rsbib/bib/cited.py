@@ -14,6 +14,8 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from rsbib import RsbibError
+
 ALL = "*"  # \nocite{*}: every entry
 
 _LINE = re.compile(
@@ -23,7 +25,7 @@ _LINE = re.compile(
     r"|\\@input\{(?P<input>[^}]*)\}")
 
 
-class AuxError(ValueError):
+class AuxError(RsbibError, ValueError):
     """An .aux file that cannot be read."""
 
 

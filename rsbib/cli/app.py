@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import sys
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from typing import NoReturn
 
 import click
 
-from rsbib import __version__
-from rsbib.store.library import Library, LibraryError
+from rsbib import RsbibError, __version__
+from rsbib.store.opening import open_library as opened
 
 db_option = click.option(
     "--db", "db_path", default="library.db", show_default=True, metavar="PATH",
@@ -24,50 +23,23 @@ db_option = click.option(
 
 
 def fail(message: str) -> NoReturn:
-    """A usage or input error: one line on stderr, exit 2."""
-    click.echo(f"rsbib: {message}", err=True)
-    sys.exit(2)
-
-
-@contextmanager
-def opened(db_path: str, must_exist: bool = False, readonly: bool = False):
-    """The library, or a one-line error and exit 2. `readonly` commands never write to it.
-
-    Every SQLite failure while it is open (damaged pages, locked, not a
-    database, read-only) ends the command in one line saying the way out.
-    """
-    from rsbib.store.guard import LibraryUnusable, guarded, lock_timeout
-
-    if (must_exist or readonly) and not os.path.exists(db_path):
-        fail(f"{db_path}: no such library (run `rsbib sync --db {db_path}` first)")
-    if os.path.isdir(db_path):
-        fail(f"{db_path}: cannot open as a library (it is a directory)")
-    try:
-        with guarded(db_path):
-            try:
-                library = Library(db_path, readonly=readonly, busy_timeout=lock_timeout())
-            except LibraryError as exc:
-                if isinstance(exc.__cause__, sqlite3.Error):
-                    raise exc.__cause__ from exc
-                fail(str(exc))
-            try:
-                yield library
-            finally:
-                library.close()
-    except LibraryUnusable as exc:
-        fail(str(exc))
+    """A usage or input error: one line on stderr, exit 2 (said by Commands, like every RsbibError)."""
+    raise RsbibError(message)
 
 
 class Commands(click.Group):
-    """rsbib's commands; a failed write to stdout or stderr ends one in one line, not a traceback."""
+    """rsbib's commands. The one place errors end a command: each RsbibError as its one line
+    and exit code; a failed write to stdout or stderr in one line, not a traceback."""
 
     def invoke(self, ctx):
-        from rsbib.files.output import OutputError, quiet_exit_on_closed_pipe, reason
+        from rsbib.files.output import quiet_exit_on_closed_pipe, reason
 
         try:
             return super().invoke(ctx)
-        except OutputError as exc:
-            fail(str(exc))
+        except RsbibError as exc:
+            with suppress(OSError):
+                click.echo(f"rsbib: {exc.message}", err=True)
+            sys.exit(exc.exit_code)
         except BrokenPipeError:
             quiet_exit_on_closed_pipe()  # `rsbib export | head`: the reader has all it wanted
         except OSError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from rsbib import RsbibError
 from rsbib.export import bibtex, csl
 from rsbib.export.items import Item, ListRow, Work, provisional_warning
 from rsbib.metadata.records import Author
@@ -16,7 +17,7 @@ __all__ = ["CategoryError", "Item", "ListRow", "Work", "collect", "match_categor
            "provisional_warning", "render", "select"]
 
 
-class CategoryError(ValueError):
+class CategoryError(RsbibError, ValueError):
     """A --category name that names no table, or several."""
 
 

@@ -18,6 +18,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from rsbib import RsbibError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -28,7 +30,7 @@ FORMATS = ("bibtex", "biblatex", "csl-json")
 KEYS = {"path", "format", "aux", "categories", "resolved-only", "order"}
 
 
-class ConfigError(ValueError):
+class ConfigError(RsbibError, ValueError):
     """A declaration that cannot be used; the message names the file and the key."""
 
 

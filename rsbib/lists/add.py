@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
+from rsbib import RsbibError
 from rsbib.lists.cells import cell_text, insert_line
 from rsbib.lists.parse import ParsedList, Row, _header_role, cell_spans, parse
 from rsbib.metadata import venues
@@ -25,7 +26,7 @@ from rsbib.resolve.matching import TITLE_ALONE, title_score
 from rsbib.store.entries import row_keys
 
 
-class AddError(Exception):
+class AddError(RsbibError):
     """The paper or the target table cannot be used; str() is the one line to show."""
 
 

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rsbib import __version__
+from rsbib import RsbibError, __version__
 from rsbib.lists import history
 from rsbib.lists.parse import ParsedList, Problem, parse
 from rsbib.metadata.records import RowToResolve
@@ -44,7 +44,7 @@ class SyncReport:
         return 1 if self.attention else 0
 
 
-class ShrinkRefused(Exception):
+class ShrinkRefused(RsbibError):
     """The list holds far fewer rows than the library: most likely the wrong source."""
 
 

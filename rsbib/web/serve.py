@@ -13,8 +13,10 @@ import webbrowser
 from pathlib import Path
 from urllib.parse import quote
 
+from rsbib import RsbibError
 
-class ServeError(Exception):
+
+class ServeError(RsbibError):
     """The file cannot be served as a library."""
 
 
