@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rsbib import RsbibError
+from rsbib.export.formats import NAMES as FORMATS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,7 +27,6 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 CONFIG = "rsbib.toml"
-FORMATS = ("bibtex", "biblatex", "csl-json")
 KEYS = {"path", "format", "aux", "categories", "resolved-only", "order"}
 
 
@@ -117,20 +117,20 @@ def _strings(table: dict, key: str, bad) -> tuple[str, ...]:
 
 def refresh(library, targets: list[Target], write) -> tuple[list[str], list[str]]:
     """Write every target with `write(path, text)`; the lines to report, and the targets that failed."""
-    from rsbib.bib.cited import AuxError, choose, read_citations
-    from rsbib.export import CategoryError, collect, match_categories, render
+    from rsbib.bib.cited import AuxError
+    from rsbib.export import CategoryError
+    from rsbib.export.pipeline import ExportOptions, export
 
     report, failed = [], []
     for target in targets:
+        options = ExportOptions(format=target.format, categories=target.categories,
+                                resolved_only=target.resolved_only,
+                                aux_files=tuple(str(a) for a in target.aux),
+                                document_order=target.document_order)
         try:
-            slugs = match_categories(library, target.categories) if target.categories else None
-            items = collect(library, slugs, target.resolved_only, listed_only=not target.aux)
-            if target.aux:
-                citations = read_citations([str(a) for a in target.aux], [])
-                items, missing = choose(library, items, citations, target.document_order)
-                report += [f"warning: {target.path}: {line}" for line in missing]
-            text, _warnings = render(items, target.format)  # `rsbib export` shows them
-            write(str(target.path), text)
+            done = export(library, options)  # its warnings are `rsbib export`'s to show
+            report += [f"warning: {target.path}: {line}" for line in done.missing]
+            write(str(target.path), done.text)
         except CategoryError as exc:
             failed.append(f"{target.declared_in}.categories: {exc}")
         except AuxError as exc:
@@ -138,5 +138,5 @@ def refresh(library, targets: list[Target], write) -> tuple[list[str], list[str]
         except OSError as exc:
             failed.append(f"{target.declared_in}: {target.path} not written: {exc.strerror or exc}")
         else:
-            report.append(f"Auto-export: {len(items)} entries written to {target.path}")
+            report.append(f"Auto-export: {len(done.items)} entries written to {target.path}")
     return report, failed

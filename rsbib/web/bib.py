@@ -6,12 +6,11 @@ import re
 
 from datasette.utils.asgi import Response
 
-from rsbib.export import render, select
+from rsbib.export.formats import FORMATS
+from rsbib.export.pipeline import ExportOptions, Shown, export
 from rsbib.store.library import Library
 
-EXTENSIONS = {"bib": "bibtex", "biblatex": "biblatex", "csljson": "csl-json"}
-CONTENT_TYPES = {"bibtex": "application/x-bibtex", "biblatex": "application/x-bibtex",
-                 "csl-json": "application/json"}
+EXTENSIONS = {f.extension: f.name for f in FORMATS.values()}  # the page suffix: .bib, .csljson
 _PAGE_LIMIT = re.compile(r"\s+limit\s+\d+(\s+offset\s+\d+)?\s*$", re.IGNORECASE)
 TIME_LIMIT_MS = 30_000
 
@@ -34,7 +33,7 @@ def renderer(fmt: str):
         text = await db.execute_fn(
             lambda conn: export_rows(Library.reader(conn, db.path), rows, table, fmt))
         name = f"{query_or_table(data, table)}.{request.url_vars.get('format', 'bib')}"
-        return Response(text, content_type=f"{CONTENT_TYPES[fmt]}; charset=utf-8",
+        return Response(text, content_type=f"{FORMATS[fmt].content_type}; charset=utf-8",
                         headers={"content-disposition": f'attachment; filename="{name}"'})
 
     return respond
@@ -58,14 +57,8 @@ def export_rows(library: Library, rows: list[dict], table: str | None, fmt: str)
             entry_ids.add(row["entry_id"])
         elif row.get("citekey"):
             keys.add(row["citekey"])
-    if keys:
-        marks = ",".join("?" * len(keys))
-        work_ids |= {r[0] for r in library.db.execute(
-            f"SELECT id FROM works WHERE citekey IN ({marks})", list(keys))}
-        entry_ids |= {r[0] for r in library.db.execute(
-            f"SELECT id FROM entries WHERE work_id IS NULL AND citekey IN ({marks})", list(keys))}
-    text, _warnings = render(select(library, work_ids, entry_ids), fmt)
-    return text
+    shown = Shown(frozenset(work_ids), frozenset(entry_ids), frozenset(keys))
+    return export(library, ExportOptions(format=fmt, shown=shown)).text
 
 
 async def entry_text(datasette, database: str, table: str, row_id: str | None) -> str | None:
