@@ -140,3 +140,13 @@ def refresh(library, targets: list[Target], write) -> tuple[list[str], list[str]
         else:
             report.append(f"Auto-export: {len(done.items)} entries written to {target.path}")
     return report, failed
+
+
+def refresh_after_sync(db_path: str, targets: list[Target], write) -> tuple[list[str], list[str]]:
+    """`refresh` on the library just synced, opened read-only (no target: nothing is opened)."""
+    from rsbib.store.opening import open_library
+
+    if not targets:
+        return [], []
+    with open_library(db_path, readonly=True) as library:
+        return refresh(library, targets, write)
