@@ -42,43 +42,25 @@ def check(source, db_path, fmt, fix, output, in_place, only, fail_on) -> None:
       rsbib check --source README.md --fix -o FIXED.md
       rsbib check --source README.md --fix --in-place --only stale-venue
     """
-    from rsbib.lists.check import check as find
-    from rsbib.lists.check import failing, fixed_text, not_in_library
-    from rsbib.lists.parse import load_source, parse
+    from rsbib.lists.check import CheckOptions, check_list
 
-    if (output or in_place) and not fix:
-        fail(f"{'-o' if output else '--in-place'} writes a fixed list: give --fix too")
-    if fix and not (output or in_place):
-        fail("--fix needs -o FILE or --in-place")
-    check_list_target(source, in_place, output)
-    if only and "any" not in fail_on and set(fail_on) - set(only):
-        fail(f"--fail-on {sorted(set(fail_on) - set(only))[0]} can never fail: --only leaves it out")
-    try:
-        text, name = load_source(source)
-    except SourceError as exc:
-        fail(str(exc))
-    parsed = parse(text, name)
-    with opened(db_path, readonly=True) as library:
-        findings = find(parsed, text, library, only)
-        unknown = not_in_library(parsed, library)
-    if unknown:
-        click.echo(f"warning: {len(unknown)} rows of {name} are not in {db_path} and were not "
-                   f"checked (first: line {unknown[0].line}); run `rsbib sync"
+    done = check_list(CheckOptions(source, db_path, fix, output, in_place, only, fail_on))
+    if done.unknown:
+        click.echo(f"warning: {len(done.unknown)} rows of {done.name} are not in {db_path} and were not "
+                   f"checked (first: line {done.unknown[0].line}); run `rsbib sync"
                    f"{' --source ' + source if source else ''}` first", err=True)
     if fmt == "json":
-        click.echo(json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([f.to_dict() for f in done.findings], indent=2, ensure_ascii=False))
     else:
-        _print_findings(findings, parsed)
-    if fix:
-        new, count, problems = fixed_text(text, parsed, findings, only)
+        _print_findings(done.findings, done.parsed)
+    if done.fixed is not None and done.target is not None:
+        new, count, problems = done.fixed
         for problem in problems:
-            click.echo(f"warning: {name}: {problem}", err=True)
-        target = source if in_place else output
-        write_atomically(target, new)
-        click.echo(f"{count} cells fixed in {target}", err=True)
-    failed = failing(findings, fail_on)
-    if failed:
-        click.echo(f"rsbib check: {len(failed)} findings of kinds named by --fail-on", err=True)
+            click.echo(f"warning: {done.name}: {problem}", err=True)
+        write_atomically(done.target, new)
+        click.echo(f"{count} cells fixed in {done.target}", err=True)
+    if done.failed:
+        click.echo(f"rsbib check: {len(done.failed)} findings of kinds named by --fail-on", err=True)
         sys.exit(1)
 
 
@@ -209,17 +191,12 @@ def changes(db_path, since, fmt) -> None:
       rsbib changes --since 2026-01-01 --format markdown >> CHANGELOG.md
     """
     from rsbib.lists import changes as report
-    with opened(db_path, readonly=True) as library:
-        try:
-            old, new = report.versions(library.db, since)
-        except ValueError as exc:
-            fail(f"{db_path}: {exc}")
-        if old is None:
-            click.echo("note: no earlier list recorded; every row counts as added", err=True)
-        found = report.compare_with_library(library.db, old, new)
-        headings = {r["slug"]: r["heading"] for r in library.db.table("categories").rows}
+
+    done = report.changes_since(report.ChangesOptions(db_path, since))
+    if done.first_list:
+        click.echo("note: no earlier list recorded; every row counts as added", err=True)
     if fmt == "json":
-        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(done.changes.to_dict(), indent=2, ensure_ascii=False))
     else:
-        click.echo((report.as_markdown if fmt == "markdown" else report.as_text)(found, headings),
+        click.echo((report.as_markdown if fmt == "markdown" else report.as_text)(done.changes, done.headings),
                    nl=False)

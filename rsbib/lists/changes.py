@@ -202,3 +202,31 @@ def as_markdown(changes: Changes, headings: dict[str, str]) -> str:
     if changes.empty:
         out += ["No changes.", ""]
     return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class ChangesOptions:
+    db_path: str = "library.db"
+    since: str | None = None  # a sync run number or a date (YYYY-MM-DD); None: the last two lists
+
+
+@dataclass
+class ChangesReport:
+    changes: Changes
+    headings: dict[str, str]  # table slug -> its heading
+    first_list: bool  # no earlier list recorded: every row counts as added
+
+
+def changes_since(options: ChangesOptions) -> ChangesReport:
+    """`rsbib changes` as one call: the two lists to compare, compared, read without writing."""
+    from rsbib.store.exports import category_tables
+    from rsbib.store.opening import open_library
+
+    with open_library(options.db_path, readonly=True) as library:
+        try:
+            old, new = versions(library.db, options.since)
+        except ChangesError as exc:
+            raise ChangesError(f"{options.db_path}: {exc}") from exc
+        found = compare_with_library(library.db, old, new)
+        headings = {t["slug"]: t["heading"] for t in category_tables(library)}
+    return ChangesReport(found, headings, first_list=old is None)
