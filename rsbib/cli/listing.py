@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import re
 import sys
 
 import click
 
-from rsbib.cli.app import check_list_target, cli, db_option, fail, opened, write_atomically
+from rsbib.cli.app import cli, db_option, write_atomically
 from rsbib.lists.check import KINDS as CHECK_KINDS
-from rsbib.lists.parse import SourceError
 
 
 @cli.command()
@@ -93,70 +90,17 @@ def add(id_or_url, category, abbr, code_url, source, in_place, output, allow_dup
       rsbib add 10.1109/TGRS.2024.3390838 -c vision-language --source README.md --in-place
       rsbib add https://arxiv.org/abs/2312.10115 -c benchmark --allow-duplicate
     """
-    from rsbib.export import CategoryError, pick_tables
-    from rsbib.lists import add as adding
-    from rsbib.lists.parse import load_source, parse
-    from rsbib.settings import Settings
+    from rsbib.lists.add_paper import AddOptions, add_paper
 
-    check_list_target(source, in_place, output)
-    if code_url is not None and not re.match(r"^https?://\S+$", code_url):
-        fail(f"--code {code_url!r} is not an http(s) URL")
-    try:
-        link = adding.read_identifier(id_or_url)
-        text, name = load_source(source)
-        settings = Settings.from_env()
-    except (adding.AddError, SourceError, ValueError) as exc:
-        fail(str(exc))
-    parsed = parse(text, name)
-    tables = [{"slug": c.slug, "heading": c.heading} for c in parsed.categories]
-    try:
-        slug = pick_tables(tables, (category,))[0] if category is not None else None
-    except CategoryError as exc:
-        fail(str(exc))
-    synced = {}
-    if os.path.isfile(db_path):
-        with opened(db_path, readonly=True) as library:
-            synced = adding.synced_works(library, parsed)
-    listed = adding.listed_by_identifier(parsed, link, synced)  # known duplicates: no request
-    refused = [x for x in listed if not allow_duplicate or x.row.category == slug]
-    if not refused:
-        try:
-            work = adding.find_paper(link, settings)
-        except LookupError as exc:
-            click.echo(f"rsbib: {id_or_url}: not added: {exc}", err=True)
-            sys.exit(1)
-        listed = adding.already_listed(parsed, work, synced)
-        refused = [x for x in listed if not allow_duplicate or x.row.category == slug]
-    for x in listed:
-        click.echo(f"{'rsbib' if x in refused else 'warning'}: {name}:{x.row.line}: table "
-                   f"{x.row.category} already cites this paper ({x.why}): "
-                   f"{x.row.abbreviation or x.row.title[:60]}", err=True)
-    if refused:
-        click.echo("rsbib: not added" + ("" if allow_duplicate else
-                   "; --allow-duplicate adds it to another table on purpose"), err=True)
-        sys.exit(1)
-    if slug is None:
-        if len(tables) != 1:
-            fail("name the table with --category: " + ", ".join(t["slug"] for t in tables))
-        slug = tables[0]["slug"]
-    try:
-        table = adding.table_of(text, parsed, slug)
-    except adding.AddError as exc:
-        fail(str(exc))
-    row = adding.build_row(table, work, abbr, code_url)
-    for warning in row.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    try:
-        new_text, line = adding.insert(text, parsed, table, row)
-    except adding.AddError as exc:
-        fail(str(exc))
-    click.echo(row.line)
-    target = source if in_place else output
-    if target:
-        write_atomically(target, new_text)
-    where = f"{target}:{line}" if target else f"would go to {name}:{line}"
-    click.echo(f"{'added at ' if target else ''}{where}, the end of table {slug} ({table.heading})",
-               err=True)
+    options = AddOptions(id_or_url, category, abbr, code_url, source, in_place, output, allow_duplicate,
+                         db_path)
+    added = add_paper(options, say=lambda line: click.echo(line, err=True))
+    click.echo(added.row)
+    if added.target:
+        write_atomically(added.target, added.text)
+    where = f"{added.target}:{added.line}" if added.target else f"would go to {added.name}:{added.line}"
+    click.echo(f"{'added at ' if added.target else ''}{where}, the end of table {added.slug} "
+               f"({added.heading})", err=True)
 
 
 def _print_findings(findings, parsed) -> None:

@@ -30,6 +30,12 @@ class AddError(RsbibError):
     """The paper or the target table cannot be used; str() is the one line to show."""
 
 
+class PaperUnknown(RsbibError, LookupError):
+    """No service holds the paper an id names (or the answer was not sure): exit 1, nothing added."""
+
+    exit_code = 1
+
+
 # -- what the user named -------------------------------------------------------------
 
 _ARXIV_TEXT = re.compile(r"^(?:arxiv:\s*)?(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(v\d+)?$",
@@ -62,7 +68,7 @@ def find_paper(link: LinkInfo, settings) -> WorkRecord:
     """The paper behind an id, resolved exactly as a sync resolves a row linking to it.
 
     The row has no title yet, so no source is asked for one: an id no source
-    holds leaves the paper unknown (LookupError) rather than searched by nothing.
+    holds leaves the paper unknown (PaperUnknown) rather than searched by nothing.
     """
     from dataclasses import replace
 
@@ -76,7 +82,7 @@ def find_paper(link: LinkInfo, settings) -> WorkRecord:
     resolver = Resolver(sources, replace(plan, title_search=()))
     outcome = next(o for batch in resolver.run([row]) for o in batch)
     if outcome.status != "resolved" or outcome.work is None:
-        raise LookupError(f"{outcome.status}: {outcome.note or 'no service holds it'}")
+        raise PaperUnknown(f"{outcome.status}: {outcome.note or 'no service holds it'}")
     return outcome.work
 
 
