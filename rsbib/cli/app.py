@@ -1,30 +1,22 @@
-"""The `rsbib` command group and what its commands share: the --db option, opening the library, errors.
+"""The `rsbib` command group and what its commands share: the --db option, writing output, the one error path.
 
-Data goes to stdout, messages to stderr. Exit codes: 0 all good; 1 the run
-finished but some rows failed or are ambiguous; 2 usage or input error.
+Data goes to stdout, messages to stderr. Every RsbibError ends a command here (Commands), in
+one line with its exit code: 0 all good; 1 the run finished but some rows failed or are
+ambiguous, or a lookup found nothing; 2 usage or input error.
 """
 
 from __future__ import annotations
 
-import os
-import re
 import sys
 from contextlib import suppress
-from typing import NoReturn
 
 import click
 
 from rsbib import RsbibError, __version__
-from rsbib.store.opening import open_library as opened
 
 db_option = click.option(
     "--db", "db_path", default="library.db", show_default=True, metavar="PATH",
     help="The library file.")
-
-
-def fail(message: str) -> NoReturn:
-    """A usage or input error: one line on stderr, exit 2 (said by Commands, like every RsbibError)."""
-    raise RsbibError(message)
 
 
 class Commands(click.Group):
@@ -74,15 +66,3 @@ def write_atomically(path: str, text: str) -> bool:
     from rsbib.files.output import write_text
 
     return write_text(path, text)
-
-
-def check_list_target(source: str | None, in_place: bool, output: str | None) -> None:
-    """Where a changed list goes: --in-place (the --source file) or -o FILE, never both; else exit 2."""
-    if in_place and not source:
-        fail("--in-place needs --source: the embedded list cannot be changed")
-    if in_place and source and re.match(r"^https?://", source, re.IGNORECASE):
-        fail("--in-place needs a file; the list was read from a URL (use -o FILE)")
-    if in_place and output:
-        fail("give -o FILE or --in-place, not both")
-    if output and source and os.path.abspath(output) == os.path.abspath(source):
-        fail("-o names the source file; use --in-place to overwrite it")

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from rsbib.cli.app import cli, db_option, fail, opened, write_atomically
+from rsbib.cli.app import cli, db_option, write_atomically
 from rsbib.export.formats import NAMES as FORMATS
 
 
@@ -43,14 +43,12 @@ def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, out
     With --aux/--keys, each cited key the library lacks is named on stderr
     with the library's nearest keys, and the exit code is 1.
     """
-    from rsbib.export.pipeline import ExportOptions
-    from rsbib.export.pipeline import export as run_export
+    from rsbib.export.pipeline import ExportOptions, export_library
 
-    options = ExportOptions(format=fmt, categories=categories, resolved_only=resolved_only,
-                            aux_files=aux_files, keys=key_values, document_order=(order == "document"),
-                            unicode=unicode, journal_abbrev=journal_abbrev)
-    with opened(db_path, readonly=True) as library:
-        done = run_export(library, options)
+    done = export_library(ExportOptions(
+        format=fmt, categories=categories, resolved_only=resolved_only, aux_files=aux_files,
+        keys=key_values, document_order=(order == "document"), unicode=unicode,
+        journal_abbrev=journal_abbrev, db_path=db_path))
     for line in done.missing:
         click.echo(f"rsbib: {line}", err=True)
     for warning in done.warnings:
@@ -84,21 +82,10 @@ def search(query, db_path, field, fmt) -> None:
 
     Exit code 1 when nothing matches.
     """
-    from rsbib.search.query import QueryError, parse_query, results
-    from rsbib.search.query import search as find
+    from rsbib.search.find import SearchOptions, find_papers
+    from rsbib.search.query import results
 
-    try:
-        terms = parse_query(" ".join(query), field)
-    except QueryError as exc:
-        fail(str(exc))
-    with opened(db_path, readonly=True) as library:
-        try:
-            items = find(library, terms)
-        except QueryError as exc:
-            fail(str(exc))
-    if not items:
-        click.echo(f"rsbib: nothing matches {' '.join(query)!r}", err=True)
-        sys.exit(1)
+    items = find_papers(SearchOptions(query, db_path, field))
     terminal = sys.stdout.isatty()
     text, warnings = results(items, fmt, terminal, shutil.get_terminal_size().columns)
     for warning in warnings:

@@ -44,6 +44,7 @@ class ExportOptions:
     unicode: bool = False
     journal_abbrev: bool = False
     shown: Shown | None = None  # a Datasette page: exactly what it lists
+    db_path: str = "library.db"  # the library `export_library` opens (`export` is given one)
 
     @property
     def by_citation(self) -> bool:
@@ -71,6 +72,14 @@ def export(library: Library, options: ExportOptions) -> Export:
     text, warnings = render(items, options.format, unicode=options.unicode,
                             journal_abbrev=options.journal_abbrev)
     return Export(text, items, warnings, missing)
+
+
+def export_library(options: ExportOptions) -> Export:
+    """`rsbib export` as one call: the library at `options.db_path`, read without writing, exported."""
+    from rsbib.store.opening import open_library
+
+    with open_library(options.db_path, readonly=True) as library:
+        return export(library, options)
 
 
 def _cited(library: Library, items: list[Item], options: ExportOptions) -> tuple[list[Item], list[str]]:
