@@ -66,3 +66,9 @@ def with_citekeys(library: Library, keys: set[str]) -> tuple[set[int], set[int]]
         "SELECT id FROM entries WHERE work_id IS NULL AND citekey IN (SELECT value FROM json_each(?))",
         wanted)}
     return works, rows
+
+
+async def page_rows(database: Any, sql: str, params: dict[str, Any], time_limit_ms: int) -> list[dict[str, Any]]:
+    """Every row of a Datasette page's own query (not only its first page), through Datasette's database."""
+    result = await database.execute(sql, params, truncate=False, custom_time_limit=time_limit_ms)
+    return [dict(r) for r in result.rows]

@@ -8,6 +8,7 @@ from datasette.utils.asgi import Response
 
 from rsbib.export.formats import FORMATS
 from rsbib.export.pipeline import ExportOptions, Shown, export
+from rsbib.store.exports import page_rows
 from rsbib.store.library import Library
 
 EXTENSIONS = {f.extension: f.name for f in FORMATS.values()}  # the page suffix: .bib, .csljson
@@ -27,9 +28,7 @@ def renderer(fmt: str):
         params = (data.get("query") or {}).get("params") or {}
         full_sql = _PAGE_LIMIT.sub("", sql) if view_name == "table" else sql
         db = datasette.get_database(database)
-        result = await db.execute(full_sql, params, truncate=False,
-                                  custom_time_limit=TIME_LIMIT_MS)
-        rows = [dict(r) for r in result.rows]
+        rows = await page_rows(db, full_sql, params, TIME_LIMIT_MS)
         text = await db.execute_fn(
             lambda conn: export_rows(Library.reader(conn, db.path), rows, table, fmt))
         name = f"{query_or_table(data, table)}.{request.url_vars.get('format', 'bib')}"
