@@ -29,8 +29,9 @@ from rsbib.cli.app import cli, db_option, fail, opened, write_atomically
               help="Only these citation keys (repeatable).")
 @click.option("--order", type=click.Choice(["document", "library"]), default="document",
               show_default=True, help="With --aux/--keys: the order of first citation, or the usual one.")
+@click.option("--abstracts", is_flag=True, help="Write the abstracts the library holds (left out by default).")
 def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, output, aux_files, key_values,
-           order) -> None:
+           order, abstracts) -> None:
     """Write the bibliography: one entry per paper, in table order, then list order.
 
     \b
@@ -53,7 +54,7 @@ def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, out
         missing = []
         if aux_files or key_values:
             items, missing = _cited_items(library, items, aux_files, key_values, order, categories)
-    text, warnings = render(items, fmt, unicode=unicode, journal_abbrev=journal_abbrev)
+    text, warnings = render(items, fmt, abstracts=abstracts, unicode=unicode, journal_abbrev=journal_abbrev)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     if output and output != "-":
@@ -87,21 +88,29 @@ def _cited_items(library, items, aux_files, key_values, order, categories):
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
 @db_option
-@click.option("--field", type=click.Choice(["author", "title", "venue", "year", "category", "key"]),
+@click.option("--field", type=click.Choice(["author", "title", "abstract", "venue", "year", "category", "key"]),
               help="Search the query's plain words in this field only.")
 @click.option("--format", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "keys", "bibtex", "biblatex", "csl-json", "json"]),
               help="table: aligned on a terminal, tab-separated when piped.")
 def search(query, db_path, field, fmt) -> None:
-    """Find papers: full text over works and the list's rows, with field filters.
+    """Find papers: titles, abstracts, names and the list's rows, with field filters.
 
     \b
       rsbib search skysense
+      rsbib search '"change detection"'            # a phrase; abstracts are searched too
+      rsbib search 'SAR OR hyperspectral'          # either word
+      rsbib search multispectral                   # also finds Multi-Spectral, multi spectral
+      rsbib search https://arxiv.org/abs/2306.11029 --format keys
       rsbib search author:zhu year:2023..2024 venue:TGRS
       rsbib search '"masked image"' category:vision --format keys
       rsbib search --field title contrastive --format bibtex > found.bib
 
-    Exit code 1 when nothing matches.
+    \b
+    Fields: author, title, abstract, venue, year, category, key, arxiv, doi.
+    Words are stemmed in titles and abstracts (segment finds segmentation),
+    never in names (change does not find Chang). Links, arXiv ids and DOIs
+    find their paper. Exit code 1 when nothing matches, 2 for a bad query.
     """
     from rsbib.search.query import QueryError, parse_query, results
     from rsbib.search.query import search as find

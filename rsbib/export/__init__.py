@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from rsbib.export import bibtex, csl
@@ -136,11 +137,20 @@ def select(library: Library, work_ids: set[int], entry_ids: set[int]) -> list[It
                 else item.entry.id in entry_ids)]
 
 
-def render(items: list[Item], fmt: str, **options) -> tuple[str, list[str]]:
+def render(items: list[Item], fmt: str, abstracts: bool = False, **options) -> tuple[str, list[str]]:
     """The text of an export in `fmt` (bibtex, biblatex or csl-json), and its warnings.
 
+    Abstracts are written only when asked (`abstracts`): a bibliography rarely wants them.
     `options` go to the BibTeX writer (unicode, journal_abbrev).
     """
+    if not abstracts:
+        items = [without_abstract(i) for i in items]
     if fmt == "csl-json":
         return csl.write(items), [provisional_warning(i) for i in items if i.provisional]
     return bibtex.write(items, biblatex=(fmt == "biblatex"), **options)
+
+
+def without_abstract(item: Item) -> Item:
+    if item.work is None or item.work.abstract is None:
+        return item
+    return dataclasses.replace(item, work=dataclasses.replace(item.work, abstract=None))
