@@ -9,7 +9,7 @@ link (`2306.11029`, `10.1109/...`, `arxiv:2306.11029`, `https://arxiv.org/abs/23
 `https://doi.org/10.1109/...`) finds the works and rows with that identifier.
 
 `parse_query` is the one translator of a query: the command line and the Datasette plugin
-both hand its clauses to `rsbib.store.search.matching`, so both find the same works.
+both hand its clauses to `identities` (its SQL: rsbib.store.search), so both find the same works.
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ def parse_query(text: str, default_field: str | None = None) -> list[Clause]:
     a dangling OR or an empty query.
     """
     units: list[list[Term]] = []
-    joined_to_previous: list[bool] = []
     pending_or = False
     for token in _TOKEN.findall(text):
         if token == "OR":
@@ -59,7 +58,6 @@ def parse_query(text: str, default_field: str | None = None) -> list[Clause]:
             units[-1].append(term)
         else:
             units.append([term])
-        joined_to_previous.append(pending_or)
         pending_or = False
     if pending_or:
         raise QueryError("OR needs a term on each side (A OR B)")
@@ -168,11 +166,11 @@ def _plain(term: Term) -> bool:
 
 def search(library: Library, clauses: list[Clause]) -> list[Item]:
     """The export items every clause matches, in the usual export order."""
-    chosen = find(library.db, clauses)
+    chosen = identities(library.db, clauses)
     return [item for item in collect(library) if identity(item) in chosen]
 
 
-def find(db: sqlite_utils.Database, clauses: list[Clause]) -> set[tuple[str, int]]:
+def identities(db: sqlite_utils.Database, clauses: list[Clause]) -> set[tuple[str, int]]:
     """The identities of the works and rows the clauses match (the command line and Datasette)."""
     tables = list(db.table("categories").rows_where(order_by="position"))
     resolved = []

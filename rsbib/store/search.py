@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from rsbib import RsbibError
 from rsbib.metadata.venues import label_for
 
 FIELDS = ("author", "title", "abstract", "venue", "year", "category", "key", "arxiv", "doi")
@@ -26,7 +27,7 @@ ROW_COLUMNS = {None: ["title", "abbreviation", "publication"], "title": ["title"
 _YEARS = re.compile(r"^(?P<start>\d{4})?(?:(?P<range>\.\.)(?P<end>\d{4})?)?$")
 
 
-class QueryError(ValueError):
+class QueryError(RsbibError, ValueError):
     """A query that cannot be read: an unknown field, a bad year range, no words (a usage error)."""
 
 

@@ -1,6 +1,6 @@
 """/-/search and the papers table's search box: `rsbib search`'s query language in Datasette.
 
-Both hand the query to the one translator (rsbib.search.query.parse_query, then `find`), so
+Both hand the query to the one translator (rsbib.search.query.parse_query, then `identities`), so
 a query finds in the browser exactly the works it finds on the command line: abstracts,
 compounds however hyphenated, names unstemmed, pasted links, OR and field filters.
 """
@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from datasette.filters import FilterArguments
 from datasette.utils.asgi import BadRequest, Response
 
-from rsbib.search.query import QueryError, find, parse_query
+from rsbib.search.query import QueryError, identities, parse_query
 from rsbib.store.library import Library
 from rsbib.store.search import Identity, abstract_of, entries_of, papers_of
 
@@ -29,7 +29,7 @@ async def matches(datasette, name: str, q: str) -> set[Identity]:
 
     def run(conn):
         try:
-            return find(Library.reader(conn, db.path).db, clauses)
+            return identities(Library.reader(conn, db.path).db, clauses)
         except QueryError as exc:
             return exc
 
