@@ -36,19 +36,8 @@ from rsbib.sources.base import (
     Unexpected,
     Unreachable,
 )
-from rsbib.sources.polite import (
-    Circuit,
-    Recorder,
-    Slots,
-    Throttle,
-    batched,
-    by_status,
-    causes,
-    describe,
-    retry_after_seconds,
-    why_unreachable,
-    with_retries,
-)
+from rsbib.sources.client import ServiceClient, allowed_by
+from rsbib.sources.polite import Recorder, batched, by_status, causes, describe, retry_after_seconds, why_unreachable
 
 # The pooled-client patch below was written for habanero 2.9 (pinned >=2.9.2,<2.10 in
 # pyproject.toml); tests/test_sources.py::test_habanero_requests_go_through_the_pooled_client
@@ -112,7 +101,7 @@ def _install_recording_http() -> _RecordingHTTP:
     return proxy
 
 
-class CrossrefSource:
+class CrossrefSource(ServiceClient):
     """Crossref: versions of record by DOI (50 to a request) and by bibliographic search."""
 
     name = "crossref"
@@ -122,24 +111,12 @@ class CrossrefSource:
 
     def __init__(self, settings: Settings, recorder: Recorder | None = None,
                  on_unreachable: Callable[[str, str], None] | None = None):
+        super().__init__(settings.crossref_url, allowed_by(self.name, settings), settings.retries,
+                         settings.backoff, recorder, on_unreachable)
         self.settings = settings
-        self.url = settings.crossref_url
-        self.recorder = recorder
-        self.requests = 0
-        self.failures = 0
-        self._count_lock = threading.Lock()
-        self.throttle = Throttle(1.0 / max(settings.crossref_rate, 0.01))
-        self.slots = Slots(settings.crossref_concurrency)
-        self.circuit = Circuit(self.name, on_open=on_unreachable)
         self.client = habanero.Crossref(base_url=settings.crossref_url, mailto=settings.mailto,
                                         ua_string=f"rsbib/{__version__}", timeout=settings.timeout)
         self.http = _install_recording_http()
-
-    @property
-    def pacing(self) -> str:
-        interval = self.throttle.interval
-        rate = f"{1 / interval:g} a second" if interval > 0 else "no rate limit"
-        return f"{rate}, {self.slots.limit} at once"
 
     # -- what the resolver calls ----------------------------------------------------
 
@@ -154,7 +131,7 @@ class CrossrefSource:
         batchable = [d for d in wanted if "," not in d]
         for batch in batched(batchable, BATCH):
             try:
-                found = self._call(partial(self.client.works, filter={"doi": list(batch)},
+                found = self._call("list", partial(self.client.works, filter={"doi": list(batch)},
                                            limit=len(batch)))
             except NotFound:
                 continue  # asked one by one below
@@ -169,7 +146,7 @@ class CrossrefSource:
             if doi in answer.found or doi in answer.failures:
                 continue
             try:
-                single = self._call(partial(self.client.works, ids=quote(doi, safe="/")))
+                single = self._call("single", partial(self.client.works, ids=quote(doi, safe="/")))
             except NotFound:
                 answer.failures[doi] = NotFound("Crossref has no record of this DOI (HTTP 404)")
                 continue
@@ -185,12 +162,12 @@ class CrossrefSource:
         todo = list(dict.fromkeys(texts))
         if not todo:
             return {}
-        with ThreadPoolExecutor(max_workers=max(1, self.settings.crossref_concurrency)) as pool:
+        with ThreadPoolExecutor(max_workers=self.slots.limit) as pool:
             return dict(zip(todo, pool.map(self._search_or_failure, todo)))
 
     def search_text(self, text: str, rows: int = SEARCH_ROWS) -> list[tuple[WorkRecord, float]]:
         """Best `rows` records for a bibliographic query, with Crossref's relevance scores."""
-        answer = self._call(lambda: self.client.works(query_bibliographic=text, limit=rows))
+        answer = self._call("list", lambda: self.client.works(query_bibliographic=text, limit=rows))
         return [(to_record(item), float(item.get("score") or 0.0))
                 for item in answer["message"].get("items", [])]
 
@@ -202,44 +179,32 @@ class CrossrefSource:
         except SourceFailure as failure:
             return failure
 
-    def _call(self, request: Callable[[], Any]) -> Any:
+    def _call(self, kind: str, request: Callable[[], Any]) -> Any:
+        """One request of `kind` ("single": /works/DOI; "list": filter= and query.*)."""
         def attempt() -> Any:
-            with self.slots:
-                self.http.local.observer = self._on_response
-                try:
-                    return request()
-                finally:
-                    self.http.local.observer = None
+            self.http.local.observer = partial(self._on_response, kind)
+            try:
+                return request()
+            finally:
+                self.http.local.observer = None
 
-        try:
-            return with_retries(attempt, _classify, self.settings.retries, self.settings.backoff,
-                                self.throttle, self.circuit)
-        except SourceFailure as failure:
-            if not isinstance(failure, NotFound):
-                with self._count_lock:
-                    self.failures += 1
-            raise
+        return self.call(kind, attempt, _classify)
 
-    def _on_response(self, response: httpx2.Response, elapsed_ms: int) -> None:
-        with self._count_lock:
-            self.requests += 1
-        self._obey_rate_headers(response.headers)
-        if self.recorder:
-            self.recorder(self.name, str(response.url), response.status_code,
-                          dict(response.headers), response.text, elapsed_ms)
+    def _on_response(self, kind: str, response: httpx2.Response, elapsed_ms: int) -> None:
+        self._obey_rate_headers(kind, response.headers)
+        self.counted(str(response.url), response.status_code, dict(response.headers),
+                     response.text, elapsed_ms)
 
-    def _obey_rate_headers(self, headers: httpx2.Headers) -> None:
-        """Slow down to what x-rate-limit-* and x-concurrency-limit allow (never speed up)."""
-        concurrency = headers.get("x-concurrency-limit", "")
-        if concurrency.isdigit():
-            self.slots.lower(int(concurrency))
+    def _obey_rate_headers(self, kind: str, headers: httpx2.Headers) -> None:
+        """Slow down to what x-rate-limit-* and x-concurrency-limit announce (never speed up)."""
+        concurrency = headers.get("x-concurrency-limit", "").strip()
+        limit = interval = None
         try:
             limit = float(headers.get("x-rate-limit-limit", ""))
-            interval = float(headers.get("x-rate-limit-interval", "").rstrip("s"))
+            interval = float(headers.get("x-rate-limit-interval", "").strip().rstrip("s"))
         except ValueError:
-            return
-        if limit > 0:
-            self.throttle.interval = max(self.throttle.interval, interval / limit)
+            pass
+        self.obey(kind, limit, interval, int(concurrency) if concurrency.isdigit() else None)
 
 
 def _classify(exc: Exception) -> SourceFailure:

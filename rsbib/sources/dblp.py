@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -26,16 +25,8 @@ from rsbib.metadata.records import Author, WorkRecord
 from rsbib.settings import Settings
 from rsbib.sources.arxiv import _no_connection as no_connection
 from rsbib.sources.base import Answers, BadAnswer, Kind, Lookup, SourceFailure, Transient, Unexpected, Unreachable
-from rsbib.sources.polite import (
-    Circuit,
-    Recorder,
-    Throttle,
-    by_status,
-    describe,
-    retry_after_seconds,
-    why_unreachable,
-    with_retries,
-)
+from rsbib.sources.client import ServiceClient, allowed_by
+from rsbib.sources.polite import Recorder, by_status, describe, retry_after_seconds, why_unreachable
 
 HITS = 5  # hits per title: the version of record, its CoRR twin, a few near misses
 TYPES = {
@@ -161,7 +152,7 @@ def query_words(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", text))
 
 
-class DblpSource:
+class DblpSource(ServiceClient):
     """DBLP: versions of record (and arXiv twins) by title, one request at a time."""
 
     name = "dblp"
@@ -171,20 +162,11 @@ class DblpSource:
 
     def __init__(self, settings: Settings, recorder: Recorder | None = None,
                  on_unreachable: Callable[[str, str], None] | None = None):
+        super().__init__(settings.dblp_url, allowed_by(self.name, settings), settings.retries,
+                         settings.backoff, recorder, on_unreachable)
         self.settings = settings
-        self.url = settings.dblp_url
-        self.recorder = recorder
-        self.requests = 0
-        self.failures = 0
-        self.throttle = Throttle(settings.dblp_delay)
-        self.circuit = Circuit(self.name, on_open=on_unreachable)
         self.session = requests.Session()
         self.session.headers["User-Agent"] = settings.user_agent
-        self._one_at_a_time = threading.Lock()
-
-    @property
-    def pacing(self) -> str:
-        return f"one request at a time, {self.settings.dblp_delay:g} s apart"
 
     def lookup(self, ids: Sequence[str]) -> Lookup:
         """DBLP is not asked by identifier."""
@@ -209,23 +191,14 @@ class DblpSource:
 
         def attempt() -> list[WorkRecord]:
             response = self.session.get(self.url, params=params, timeout=self.settings.timeout)
-            self.requests += 1
-            if self.recorder:
-                self.recorder(self.name, response.url, response.status_code,
-                              dict(response.headers), response.text,
-                              int(response.elapsed.total_seconds() * 1000))
+            self.counted(response.url, response.status_code, dict(response.headers), response.text,
+                         int(response.elapsed.total_seconds() * 1000))
             if response.status_code != 200:
                 raise by_status(response.status_code, f"HTTP {response.status_code}",
                                 retry_after_seconds(response.headers.get("retry-after")))
             return parse_answer(response.text)
 
-        with self._one_at_a_time:
-            try:
-                return with_retries(attempt, _classify, self.settings.retries,
-                                    self.settings.backoff, self.throttle, self.circuit)
-            except SourceFailure:
-                self.failures += 1
-                raise
+        return self.call("search", attempt, _classify)
 
 
 def _classify(exc: Exception) -> SourceFailure:
