@@ -82,17 +82,28 @@ class UpgradeResult:
                 "cached_answers": self.cached_answers, "held": self.held}
 
 
-def resolve(rows: list[RowToResolve], settings: Settings,
-            cache: AnswerCache) -> tuple[dict[int, Outcome], dict[str, int]]:
-    """rsbib's resolver over the sync's sources, each answering from the cache first."""
+def resolve(rows: list[RowToResolve], settings: Settings, cache: AnswerCache,
+            settled: set[int] | frozenset[int] = frozenset()) -> tuple[dict[int, Outcome], dict[str, int]]:
+    """rsbib's resolver over the sync's sources, each answering from the cache first.
+
+    The rows in `settled` (entries that are versions of record already) are
+    not asked of the fallback sources (DBLP, one slow request a title): the
+    entry itself settles what they could add; the others get the whole plan.
+    """
+    from dataclasses import replace
+
     from rsbib.resolve.resolver import Resolver
     from rsbib.sources import wiring
 
     sources, plan = wiring.build(settings)
+    wrapped = [cache.wrap(s) for s in sources]
     outcomes: dict[int, Outcome] = {}
-    if rows:
-        for batch in Resolver([cache.wrap(s) for s in sources], plan).run(rows):
-            outcomes.update((o.entry_id, o) for o in batch)
+    published = [r for r in rows if r.id in settled]
+    others = [r for r in rows if r.id not in settled]
+    for group, group_plan in ((published, replace(plan, fallback=())), (others, plan)):
+        if group:
+            for batch in Resolver(wrapped, group_plan).run(group):
+                outcomes.update((o.entry_id, o) for o in batch)
     return outcomes, {s.name: s.requests for s in sources}
 
 
@@ -117,7 +128,8 @@ def upgrade(text: str, name: str, cache: AnswerCache, settings: Settings | None 
     held = {i: Outcome(i, "resolved", work, method="library")
             for i, r in enumerate(readings) if not skipped[i] and (work := held_work(cache.library, r))}
     rows = [row_for(i, r) for i, r in enumerate(readings) if not skipped[i] and i not in held]
-    outcomes, requests = resolve(rows, settings or Settings.from_env(), cache)
+    settled = {i for i, r in enumerate(readings) if not r.preprint}
+    outcomes, requests = resolve(rows, settings or Settings.from_env(), cache, settled)
     outcomes.update(held)
     reports, replaced = [], {}
     for i, (entry, reading) in enumerate(zip(bib.entries, readings)):

@@ -22,9 +22,9 @@ import habanero
 import httpx2
 
 from rsbib import __version__
-from rsbib.metadata.identifiers import publication_doi
 from rsbib.metadata.records import Author, WorkRecord
 from rsbib.settings import Settings
+from rsbib.sources import fields
 from rsbib.sources.base import (
     Answers,
     BadAnswer,
@@ -47,7 +47,7 @@ SEARCH_ROWS = 5
 TYPES = {
     "journal-article": "journal-article",
     "proceedings-article": "proceedings-article",
-    "book-chapter": "proceedings-article",
+    "book-chapter": "book-chapter",
     "posted-content": "preprint",
 }
 
@@ -131,15 +131,14 @@ class CrossrefSource(ServiceClient):
         batchable = [d for d in wanted if "," not in d]
         for batch in batched(batchable, BATCH):
             try:
-                found = self._call("list", partial(self.client.works, filter={"doi": list(batch)},
-                                           limit=len(batch)))
+                found = works_of(self._call("list", partial(self.client.works, filter={"doi": list(batch)},
+                                                            limit=len(batch))))
             except NotFound:
                 continue  # asked one by one below
             except SourceFailure as failure:  # a bad day: do not hammer DOI by DOI
                 answer.failures.update({d: failure for d in batch})
                 continue
-            for item in found["message"].get("items", []):
-                record = to_record(item)
+            for record in found:
                 if record.doi and record.doi in batch:
                     answer.found[record.doi] = record
         for doi in wanted:
@@ -153,7 +152,11 @@ class CrossrefSource(ServiceClient):
             except SourceFailure as failure:
                 answer.failures[doi] = failure
                 continue
-            record = to_record(single["message"])
+            try:
+                record = work_of(single)
+            except BadAnswer as failure:
+                answer.failures[doi] = failure
+                continue
             answer.found[doi] = record.with_changes(doi=doi) if record.doi != doi else record
         return answer
 
@@ -168,8 +171,7 @@ class CrossrefSource(ServiceClient):
     def search_text(self, text: str, rows: int = SEARCH_ROWS) -> list[tuple[WorkRecord, float]]:
         """Best `rows` records for a bibliographic query, with Crossref's relevance scores."""
         answer = self._call("list", lambda: self.client.works(query_bibliographic=text, limit=rows))
-        return [(to_record(item), float(item.get("score") or 0.0))
-                for item in answer["message"].get("items", [])]
+        return [(to_record(item), _score(item)) for item in _items(answer)]
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -237,39 +239,93 @@ def _classify(exc: Exception) -> SourceFailure:
     return Unexpected(describe(exc))
 
 
+def _message(answer: Any, kind: str) -> Any:
+    """The `message` of an answer of `message-type` `kind`; BadAnswer for any other answer."""
+    if not isinstance(answer, dict) or answer.get("status", "ok") != "ok":
+        raise BadAnswer("answer is not a Crossref answer with status ok")
+    if answer.get("message-type") != kind:
+        raise BadAnswer(f"answer is a {answer.get('message-type') or 'message of no type'}, "
+                        f"not a {kind}")
+    message = answer.get("message")
+    if not isinstance(message, dict):
+        raise BadAnswer("answer has no message")
+    return message
+
+
+def _items(answer: Any) -> list[dict[str, Any]]:
+    items = _message(answer, "work-list").get("items") or []
+    return [item for item in items if isinstance(item, dict)]
+
+
+def _score(item: dict[str, Any]) -> float:
+    try:
+        return float(item.get("score") or 0.0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def work_of(answer: Any) -> WorkRecord:
+    """The record of a single-work answer (`/works/DOI`); BadAnswer when it is not one, or untitled."""
+    record = to_record(_message(answer, "work"))
+    if not record.title:
+        raise BadAnswer("the work has no title")
+    return record
+
+
+def works_of(answer: Any) -> list[WorkRecord]:
+    """The titled records of a list answer (`/works?filter=`, `query.*`); BadAnswer when it is not one."""
+    return [r for r in (to_record(item) for item in _items(answer)) if r.title]
+
+
 def _year_month(item: dict[str, Any]) -> tuple[int | None, int | None]:
-    for key in ("issued", "published-print", "published-online", "published", "created"):
+    """Year and month of publication: `issued`, else the print or online date.
+
+    Never `created` (the date the DOI was registered, often a year after the
+    paper): a record whose dates are all empty (`issued: [[null]]`) has no year.
+    """
+    for key in ("issued", "published-print", "published-online", "published"):
         parts = (item.get(key) or {}).get("date-parts") or [[None]]
-        if parts and parts[0] and parts[0][0]:
-            first = parts[0]
-            return int(first[0]), (int(first[1]) if len(first) > 1 and first[1] else None)
+        first_part = parts[0] if parts and isinstance(parts[0], list) else [None]
+        found = fields.year(first_part[0] if first_part else None)
+        if found:
+            month = first_part[1] if len(first_part) > 1 else None
+            return found, (int(month) if isinstance(month, int) and 1 <= month <= 12 else None)
     return None, None
 
 
-def to_record(item: dict[str, Any]) -> WorkRecord:
-    """A Crossref work as a version-of-record; tolerant of missing fields."""
-    year, month = _year_month(item)
+def _authors(item: dict[str, Any]) -> list[Author]:
     authors = []
     for person in item.get("author") or []:
+        if not isinstance(person, dict):
+            continue
         if person.get("family"):
             authors.append(Author(person["family"].strip(), (person.get("given") or "").strip()))
-        elif person.get("name"):
+        elif person.get("name"):  # an organisation: its whole name, never split
             authors.append(Author(person["name"].strip()))
-    titles = item.get("title") or [""]
-    containers = item.get("container-title") or [None]
-    doi = publication_doi(item.get("DOI"))
+    return authors
+
+
+def to_record(item: dict[str, Any]) -> WorkRecord:
+    """A Crossref work as a version-of-record; tolerant of missing fields.
+
+    Titles and venues lose their JATS/HTML/MathML markup; a journal that
+    numbers its articles (`article-number`, no `page`) gives that number as pages.
+    """
+    year, month = _year_month(item)
+    title = fields.text(item.get("title")) or ""
+    doi = fields.doi(item.get("DOI"))
     return WorkRecord(
-        title=" ".join((titles[0] or "").split()),
-        authors=authors,
+        title=title,
+        authors=_authors(item),
         doi=doi,
         year=year,
         month=month,
-        venue=" ".join(containers[0].split()) if containers[0] else None,
-        type=TYPES.get(item.get("type") or "", "misc"),
-        volume=item.get("volume"),
-        issue=item.get("issue") or item.get("journal-issue", {}).get("issue"),
-        pages=item.get("page"),
-        publisher=item.get("publisher"),
-        url=f"https://doi.org/{doi}" if doi else item.get("URL"),
+        venue=fields.text(item.get("container-title")),
+        type=TYPES.get(str(item.get("type") or ""), "misc"),
+        volume=fields.text(item.get("volume")),
+        issue=fields.text(item.get("issue")) or fields.text((item.get("journal-issue") or {}).get("issue")),
+        pages=fields.text(item.get("page")) or fields.text(item.get("article-number")),
+        publisher=fields.text(item.get("publisher")),
+        url=f"https://doi.org/{doi}" if doi else fields.text(item.get("URL")),
         venue_source="crossref",
     )

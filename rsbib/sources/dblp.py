@@ -19,10 +19,11 @@ from typing import Any
 import requests
 
 from rsbib.metadata import venues
-from rsbib.metadata.identifiers import normalize_arxiv_id, publication_doi
+from rsbib.metadata.identifiers import normalize_arxiv_id
 from rsbib.metadata.names import parse_name as whole_name
 from rsbib.metadata.records import Author, WorkRecord
 from rsbib.settings import Settings
+from rsbib.sources import fields
 from rsbib.sources.arxiv import _no_connection as no_connection
 from rsbib.sources.base import Answers, BadAnswer, Kind, Lookup, SourceFailure, Transient, Unexpected, Unreachable
 from rsbib.sources.client import ServiceClient, allowed_by
@@ -32,7 +33,7 @@ HITS = 5  # hits per title: the version of record, its CoRR twin, a few near mis
 TYPES = {
     "Journal Articles": "journal-article",
     "Conference and Workshop Papers": "proceedings-article",
-    "Parts in Books or Collections": "proceedings-article",
+    "Parts in Books or Collections": "book-chapter",
 }
 PREPRINT_VENUE = "CoRR"
 # DBLP's short venue names (its `venue` field) -> the list label of the canonical venue.
@@ -85,43 +86,45 @@ def _as_list(value: Any) -> list[Any]:
 
 def arxiv_id_of(info: dict[str, Any]) -> str | None:
     """A CoRR hit's arXiv id, from `volume` (abs/<id>) or its 10.48550 DOI."""
-    volume = str(info.get("volume") or "")
+    volume = fields.text(info.get("volume")) or ""
     if volume.startswith("abs/"):
         found = normalize_arxiv_id(volume[4:])
         if found:
             return found
-    doi = str(info.get("doi") or "")
+    doi = fields.text(info.get("doi")) or ""
     prefix = "10.48550/arxiv."
     return normalize_arxiv_id(doi[len(prefix):]) if doi.lower().startswith(prefix) else None
 
 
 def to_record(info: dict[str, Any]) -> WorkRecord | None:
-    """One hit's `info` as a record: a preprint for CoRR, else a version of record; None if untitled."""
-    title = " ".join(html.unescape(str(info.get("title") or "")).split())
+    """One hit's `info` as a record: a preprint for CoRR, else a version of record; None if untitled.
+
+    Every field may come as text, as an object with its `text`, or as a list
+    (a venue given as ["DAC", "DAC Workshops"]: a CoRR among them makes a preprint).
+    """
+    title = fields.text(info.get("title")) or ""
     if title.endswith("."):
         title = title[:-1]
     if not title:
         return None
-    names = [a.get("text", "") if isinstance(a, dict) else str(a)
-             for a in _as_list((info.get("authors") or {}).get("author"))]
+    names = [fields.text(a) or "" for a in _as_list((info.get("authors") or {}).get("author"))]
     authors = [person(n) for n in names if n.strip()]
-    year_text = str(info.get("year") or "")
-    year = int(year_text) if year_text.isdigit() else None
-    venue = str(info.get("venue") or "") or None
-    if venue == PREPRINT_VENUE:
+    year = fields.year(info.get("year"))
+    venue_names = fields.texts(info.get("venue"))
+    if PREPRINT_VENUE in venue_names:
         arxiv_id = arxiv_id_of(info)
         return WorkRecord(title=title, authors=authors, arxiv_id=arxiv_id, year=year,
                           type="preprint", arxiv_title=title, arxiv_year=year,
                           url=f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None,
                           venue_source="dblp")
-    doi = publication_doi(str(info.get("doi") or "")) if info.get("doi") else None
+    doi = fields.doi(info.get("doi"))
     return WorkRecord(
         title=title, authors=authors, doi=doi, year=year,
-        venue=canonical_venue(venue),
-        type=TYPES.get(str(info.get("type") or ""), "misc"),
-        volume=str(info["volume"]) if info.get("volume") else None,
-        issue=str(info["number"]) if info.get("number") else None,
-        pages=str(info["pages"]) if info.get("pages") else None,
+        venue=canonical_venue(venue_names[0] if venue_names else None),
+        type=TYPES.get(fields.text(info.get("type")) or "", "misc"),
+        volume=fields.text(info.get("volume")),
+        issue=fields.text(info.get("number")),
+        pages=fields.text(info.get("pages")),
         url=f"https://doi.org/{doi}" if doi else None,
         venue_source="dblp",
     )
