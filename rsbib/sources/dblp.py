@@ -34,6 +34,9 @@ TYPES = {
     "Journal Articles": "journal-article",
     "Conference and Workshop Papers": "proceedings-article",
     "Parts in Books or Collections": "book-chapter",
+    "article": "journal-article",  # the older search API's types
+    "inproceedings": "proceedings-article",
+    "incollection": "book-chapter",
 }
 PREPRINT_VENUE = "CoRR"
 # DBLP's short venue names (its `venue` field) -> the list label of the canonical venue.
@@ -84,9 +87,24 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _venue_names(value: Any) -> list[str]:
+    """DBLP's short venue names: a string, a list of them, or (the older search API) an object
+    whose `@journal` or `@conference` is the short name and whose text adds volume and pages."""
+    names = []
+    for item in _as_list(value):
+        if isinstance(item, dict):
+            item = item.get("@journal") or item.get("@conference") or item.get("text")
+        name = fields.text(item)
+        if name:
+            names.append(name)
+    return names
+
+
 def arxiv_id_of(info: dict[str, Any]) -> str | None:
-    """A CoRR hit's arXiv id, from `volume` (abs/<id>) or its 10.48550 DOI."""
-    volume = fields.text(info.get("volume")) or ""
+    """A CoRR hit's arXiv id, from `volume` (abs/<id>, also inside an older answer's venue
+    object) or its 10.48550 DOI."""
+    venue = info.get("venue")
+    volume = fields.text(info.get("volume") or (venue.get("@volume") if isinstance(venue, dict) else None)) or ""
     if volume.startswith("abs/"):
         found = normalize_arxiv_id(volume[4:])
         if found:
@@ -110,7 +128,7 @@ def to_record(info: dict[str, Any]) -> WorkRecord | None:
     names = [fields.text(a) or "" for a in _as_list((info.get("authors") or {}).get("author"))]
     authors = [person(n) for n in names if n.strip()]
     year = fields.year(info.get("year"))
-    venue_names = fields.texts(info.get("venue"))
+    venue_names = _venue_names(info.get("venue"))
     if PREPRINT_VENUE in venue_names:
         arxiv_id = arxiv_id_of(info)
         return WorkRecord(title=title, authors=authors, arxiv_id=arxiv_id, year=year,
