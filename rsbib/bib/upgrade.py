@@ -19,9 +19,11 @@ Only the changed entries' text is rewritten (bibfile); every other byte stays.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rsbib.bib import estimate
 from rsbib.bib import file as bibfile
 from rsbib.bib.fields import (
     PUBLISHED_TYPES,
@@ -83,7 +85,8 @@ class UpgradeResult:
 
 
 def resolve(rows: list[RowToResolve], settings: Settings, cache: AnswerCache,
-            settled: set[int] | frozenset[int] = frozenset()) -> tuple[dict[int, Outcome], dict[str, int]]:
+            settled: set[int] | frozenset[int] = frozenset(),
+            advance: Callable[[int], None] | None = None) -> tuple[dict[int, Outcome], dict[str, int]]:
     """rsbib's resolver over the sync's sources, each answering from the cache first.
 
     The rows in `settled` (entries that are versions of record already) are
@@ -102,7 +105,7 @@ def resolve(rows: list[RowToResolve], settings: Settings, cache: AnswerCache,
     others = [r for r in rows if r.id not in settled]
     for group, group_plan in ((published, replace(plan, fallback=())), (others, plan)):
         if group:
-            for batch in Resolver(wrapped, group_plan).run(group):
+            for batch in Resolver(wrapped, group_plan, advance).run(group):
                 outcomes.update((o.entry_id, o) for o in batch)
     return outcomes, {s.name: s.requests for s in sources}
 
@@ -120,8 +123,14 @@ def row_for(number: int, reading: Reading) -> RowToResolve:
 
 
 def upgrade(text: str, name: str, cache: AnswerCache, settings: Settings | None = None,
-            overwrite: bool = False) -> UpgradeResult:
-    """The upgraded text of the .bib `text` (read from `name`), and what happened to each entry."""
+            overwrite: bool = False, say: Callable[[str], None] | None = None,
+            start: Callable[[int], Callable[[int], None] | None] | None = None) -> UpgradeResult:
+    """The upgraded text of the .bib `text` (read from `name`), and what happened to each entry.
+
+    Before asking, `say` is told how long the services may take at their pace;
+    `start(total)` may return a callback told how many entries were decided
+    (the CLI's progress bar).
+    """
     bib = bibfile.read(text, name)
     readings = [read_entry(e) for e in bib.entries]
     skipped = {i: skip_reason(e, r, overwrite) for i, (e, r) in enumerate(zip(bib.entries, readings))}
@@ -129,7 +138,12 @@ def upgrade(text: str, name: str, cache: AnswerCache, settings: Settings | None 
             for i, r in enumerate(readings) if not skipped[i] and (work := held_work(cache.library, r))}
     rows = [row_for(i, r) for i, r in enumerate(readings) if not skipped[i] and i not in held]
     settled = {i for i, r in enumerate(readings) if not r.preprint}
-    outcomes, requests = resolve(rows, settings or Settings.from_env(), cache, settled)
+    settings = settings or Settings.from_env()
+    line = estimate.say(rows, settled, settings)
+    if say and line:
+        say(line)
+    advance = start(len(rows)) if start and rows else None
+    outcomes, requests = resolve(rows, settings, cache, settled, advance)
     outcomes.update(held)
     reports, replaced = [], {}
     for i, (entry, reading) in enumerate(zip(bib.entries, readings)):

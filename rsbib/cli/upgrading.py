@@ -57,10 +57,10 @@ def upgrade(bib_path, db_path, output, in_place, dry_run, overwrite, fmt) -> Non
         fail(str(exc))
     new_library = not os.path.exists(db_path)
     if dry_run and new_library:
-        result = _upgrade_with(None, text, bib_path, settings, overwrite)
+        result = _upgrade_with(None, text, bib_path, settings, overwrite, fmt)
     else:
         with opened(db_path, readonly=dry_run) as library:
-            result = _upgrade_with(library, text, bib_path, settings, overwrite)
+            result = _upgrade_with(library, text, bib_path, settings, overwrite, fmt)
         if new_library and fmt == "text":  # the JSON report stays one document
             click.echo(f"Created {db_path} to keep the answers (a second run asks nothing).",
                        err=True)
@@ -74,16 +74,30 @@ def upgrade(bib_path, db_path, output, in_place, dry_run, overwrite, fmt) -> Non
     sys.exit(result.exit_code)
 
 
-def _upgrade_with(library, text, name, settings, overwrite):
+def _upgrade_with(library, text, name, settings, overwrite, fmt="text"):
     """Run the upgrade with the library's answer cache; bad BibTeX ends the command (exit 2)."""
     from rsbib.bib.file import BibError
     from rsbib.bib.upgrade import upgrade as run_upgrade
     from rsbib.resolve.cache import AnswerCache
 
     cache = AnswerCache(library)
+    bar = None
+
+    def start(total: int):
+        nonlocal bar
+        if not sys.stderr.isatty():
+            return None
+        bar = click.progressbar(length=total, label="Upgrading", file=sys.stderr)
+        bar.__enter__()
+        return bar.update
+
     try:
-        return run_upgrade(text, name, cache, settings, overwrite)
+        return run_upgrade(text, name, cache, settings, overwrite,
+                           say=(lambda line: click.echo(line, err=True)) if fmt == "text" else None,
+                           start=start)
     except BibError as exc:
         fail(str(exc))
     finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
         cache.save()
