@@ -25,6 +25,7 @@ log = logging.getLogger("rsbib.sources")
 SLOWER = 1.5  # each 429 stretches the pace of its kind by this much, for the rest of the run
 SLOWEST = 8.0  # but never past this many times the allowed interval
 FLOOR = 0.05  # s: the least interval a slowed-down kind keeps (a stand-in allows 0)
+MARGIN = 0.02  # requests leave 2% more room than allowed: arrival jitter must not cost a 429
 
 
 def allowed_by(service: str, settings: Settings) -> dict[str, Allowance]:
@@ -58,7 +59,7 @@ class ServiceClient:
         self.failures = 0
         self.rate_limited = 0  # answers of 429 (or 503 + Retry-After) this run
         self._allowed = dict(allowed)
-        self.throttles = {kind: Throttle(a.interval) for kind, a in allowed.items()}
+        self.throttles = {kind: Throttle(a.interval * (1 + MARGIN)) for kind, a in allowed.items()}
         self.slots = Slots(max(a.at_once for a in allowed.values()))
         self.circuit = Circuit(self.name, on_open=on_unreachable)
         self._lock = threading.Lock()
@@ -89,7 +90,7 @@ class ServiceClient:
             self.slots.lower(at_once)
         if limit and limit > 0 and interval is not None and kind in self.throttles:
             throttle = self.throttles[kind]
-            throttle.interval = max(throttle.interval, interval / limit)
+            throttle.interval = max(throttle.interval, interval / limit * (1 + MARGIN))
 
     def slow_down(self, kind: str, failure: RateLimited) -> None:
         """The service said too fast: stretch this kind's pace for the rest of the run, say so once."""
@@ -97,7 +98,7 @@ class ServiceClient:
             self.rate_limited += 1
             throttle = self.throttles.get(kind)
             if throttle is not None:
-                start = self._allowed[kind].interval
+                start = self._allowed[kind].interval * (1 + MARGIN)
                 stretched = max(throttle.interval * SLOWER, FLOOR)
                 throttle.interval = min(stretched, max(start * SLOWEST, FLOOR))
             first, self._said_slow = not self._said_slow, True
@@ -122,8 +123,11 @@ class ServiceClient:
 
         A failure given up on is counted (a 404 is an answer, not a failure).
         """
+        throttle = self.throttles[kind]
+
         def slotted() -> T:
-            with self.slots:
+            with self.slots:  # a slot first, then the turn: the request goes out at its turn
+                throttle.wait()
                 return attempt()
 
         def typed(exc: Exception) -> SourceFailure:
@@ -133,8 +137,8 @@ class ServiceClient:
             return failure
 
         try:
-            return with_retries(slotted, typed, self.retries, self.backoff,
-                                self.throttles[kind], self.circuit)
+            return with_retries(slotted, typed, self.retries, self.backoff, throttle,
+                                self.circuit, paced_inside=True)
         except SourceFailure as failure:
             if not isinstance(failure, NotFound):
                 with self._lock:

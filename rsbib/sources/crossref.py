@@ -70,15 +70,20 @@ class _RecordingHTTP:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._module, name)
 
-    def get(self, url: str, **kwargs: Any) -> httpx2.Response:
+    def ready(self) -> httpx2.Client:
         with self._lock:
             if self._client is None:
                 self._client = self._module.Client(limits=self._module.Limits(
                     max_connections=10, max_keepalive_connections=10))
+            return self._client
+
+    def get(self, url: str, **kwargs: Any) -> httpx2.Response:
+        client = self.ready()
+        with self._lock:
             self.pooled += 1
         observer = getattr(self.local, "observer", None)
         started = time.monotonic()
-        response = self._client.get(url, **kwargs)
+        response = client.get(url, **kwargs)
         if observer is not None:
             observer(response, int((time.monotonic() - started) * 1000))
         return response
@@ -117,6 +122,7 @@ class CrossrefSource(ServiceClient):
         self.client = habanero.Crossref(base_url=settings.crossref_url, mailto=settings.mailto,
                                         ua_string=f"rsbib/{__version__}", timeout=settings.timeout)
         self.http = _install_recording_http()
+        self.http.ready()  # the pooled client made now, not inside the first request's turn
 
     # -- what the resolver calls ----------------------------------------------------
 

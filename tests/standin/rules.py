@@ -28,6 +28,7 @@ class Rules:
 
     scale: float = 1.0
     tolerance: float = 0.05  # arrival jitter forgiven, as a share of the window
+    jitter: float = 0.05  # and at least this many seconds (a new connection on a busy machine)
     allowed: dict[str, dict[str, Allowance]] = field(default_factory=lambda: dict(ALLOWED))
 
     def window(self, table: str, kind: str) -> tuple[int, float]:
@@ -55,7 +56,8 @@ class Gate:
         limit, seconds = self.rules.window(table, kind)
         starts = self._starts.setdefault((table, kind), deque())
         with self._lock:
-            while starts and now - starts[0] >= seconds * (1 - self.rules.tolerance):
+            slack = max(seconds * self.rules.tolerance, self.rules.jitter)
+            while starts and now - starts[0] >= seconds - slack:
                 starts.popleft()
             if len(starts) >= limit or self._busy[service] >= self.rules.at_once(table):
                 self.violations[service] += 1
