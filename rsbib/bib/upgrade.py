@@ -92,7 +92,11 @@ def resolve(rows: list[RowToResolve], settings: Settings, cache: AnswerCache,
     The rows in `settled` (entries that are versions of record already) are
     not asked of the fallback sources (DBLP, one slow request a title): the
     entry itself settles what they could add; the others get the whole plan.
+    The two groups run side by side, sharing each source's pace, so DBLP
+    starts with the first preprint left without a version of record.
     """
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
     from dataclasses import replace
 
     from rsbib.resolve.resolver import Resolver
@@ -101,12 +105,23 @@ def resolve(rows: list[RowToResolve], settings: Settings, cache: AnswerCache,
     sources, plan = wiring.build(settings)
     wrapped = [cache.wrap(s) for s in sources]
     outcomes: dict[int, Outcome] = {}
-    published = [r for r in rows if r.id in settled]
-    others = [r for r in rows if r.id not in settled]
-    for group, group_plan in ((published, replace(plan, fallback=())), (others, plan)):
-        if group:
-            for batch in Resolver(wrapped, group_plan, advance).run(group):
+    lock = threading.Lock()
+
+    def told(count: int) -> None:
+        with lock:
+            if advance:
+                advance(count)
+
+    def run(group: list[RowToResolve], group_plan: Any) -> None:
+        for batch in Resolver(wrapped, group_plan, told).run(group):
+            with lock:
                 outcomes.update((o.entry_id, o) for o in batch)
+
+    groups = [([r for r in rows if r.id not in settled], plan),
+              ([r for r in rows if r.id in settled], replace(plan, fallback=()))]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for done in [pool.submit(run, group, group_plan) for group, group_plan in groups if group]:
+            done.result()
     return outcomes, {s.name: s.requests for s in sources}
 
 
