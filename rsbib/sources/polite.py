@@ -75,7 +75,7 @@ class Slots:
             self._busy += 1
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         with self._free:
             self._busy -= 1
             self._free.notify()
