@@ -271,16 +271,15 @@ def _score(item: dict[str, Any]) -> float:
 
 
 def work_of(answer: Any) -> WorkRecord:
-    """The record of a single-work answer (`/works/DOI`); BadAnswer when it is not one, or untitled."""
-    record = to_record(_message(answer, "work"))
-    if not record.title:
-        raise BadAnswer("the work has no title")
-    return record
+    """The record of a single-work answer (`/works/DOI`); BadAnswer when it is not one.
+
+    An untitled record is returned as it is: the resolver refuses it with its reason."""
+    return to_record(_message(answer, "work"))
 
 
 def works_of(answer: Any) -> list[WorkRecord]:
-    """The titled records of a list answer (`/works?filter=`, `query.*`); BadAnswer when it is not one."""
-    return [r for r in (to_record(item) for item in _items(answer)) if r.title]
+    """The records of a list answer (`/works?filter=`, `query.*`); BadAnswer when it is not one."""
+    return [to_record(item) for item in _items(answer)]
 
 
 def _year_month(item: dict[str, Any]) -> tuple[int | None, int | None]:
