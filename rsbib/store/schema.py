@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from rsbib import RsbibError
 from rsbib.lists import history
 
 SCHEMA_VERSION = 5
@@ -69,7 +70,7 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class LibraryError(Exception):
+class LibraryError(RsbibError):
     """library.db cannot be opened or is not an rsbib library."""
 
 
