@@ -22,6 +22,7 @@ import habanero
 import httpx2
 
 from rsbib import __version__
+from rsbib.metadata.abstracts import from_jats
 from rsbib.metadata.records import Author, WorkRecord
 from rsbib.settings import Settings
 from rsbib.sources import fields
@@ -332,5 +333,6 @@ def to_record(item: dict[str, Any]) -> WorkRecord:
         pages=fields.text(item.get("page")) or fields.text(item.get("article-number")),
         publisher=fields.text(item.get("publisher")),
         url=f"https://doi.org/{doi}" if doi else fields.text(item.get("URL")),
+        abstract=from_jats(item.get("abstract")),
         venue_source="crossref",
     )
