@@ -17,9 +17,14 @@ class SettingsError(RsbibError, ValueError):
 
 
 def _float(name: str, default: float) -> float:
+    value = _optional(name)
+    return default if value is None else value
+
+
+def _optional(name: str) -> float | None:
     value = os.environ.get(name)
-    if value in (None, ""):
-        return default
+    if value is None or value == "":
+        return None
     try:
         return float(value)
     except ValueError:
@@ -30,19 +35,21 @@ def _float(name: str, default: float) -> float:
 class Settings:
     """Where the services are and how politely to ask them.
 
-    RSBIB_ARXIV_DELAY below arXiv's 3 s and RSBIB_DBLP_DELAY below DBLP's
-    1.5 s are for a local stand-in only; the live services block clients that
-    ask faster.
+    The pace of each service is what it allows today (rsbib/sources/base.py,
+    ALLOWED). RSBIB_ARXIV_DELAY, RSBIB_DBLP_DELAY and RSBIB_CROSSREF_RATE
+    (both kinds of Crossref request) override it, and RSBIB_PACE_SCALE
+    multiplies every interval: faster than allowed is for a local stand-in
+    only; the live services block clients that ask faster.
     """
 
     arxiv_url: str = DEFAULT_ARXIV_URL
     crossref_url: str = DEFAULT_CROSSREF_URL
     dblp_url: str = DEFAULT_DBLP_URL
     mailto: str | None = None
-    arxiv_delay: float = 3.0
-    dblp_delay: float = 1.5  # DBLP: "at least one or two seconds between requests is always fine"
-    crossref_rate: float = 10.0  # requests a second, lowered by x-rate-limit-* headers
-    crossref_concurrency: int = 5
+    arxiv_delay: float | None = None  # s between requests; None: what arXiv allows
+    dblp_delay: float | None = None  # s between requests; None: what DBLP allows
+    crossref_rate: float | None = None  # requests a second of either kind; None: what Crossref allows
+    pace_scale: float = 1.0  # multiplies every allowed interval (a stand-in's scaled rules)
     timeout: float = 20.0
     retries: int = 4
     backoff: float = 2.0  # seconds before the first retry; doubled each time
@@ -54,9 +61,10 @@ class Settings:
             crossref_url=(os.environ.get("RSBIB_CROSSREF_URL") or DEFAULT_CROSSREF_URL).rstrip("/"),
             dblp_url=os.environ.get("RSBIB_DBLP_URL") or DEFAULT_DBLP_URL,
             mailto=os.environ.get("RSBIB_MAILTO") or None,
-            arxiv_delay=_float("RSBIB_ARXIV_DELAY", 3.0),
-            crossref_rate=_float("RSBIB_CROSSREF_RATE", 10.0),
-            dblp_delay=_float("RSBIB_DBLP_DELAY", 1.5),
+            arxiv_delay=_optional("RSBIB_ARXIV_DELAY"),
+            crossref_rate=_optional("RSBIB_CROSSREF_RATE"),
+            dblp_delay=_optional("RSBIB_DBLP_DELAY"),
+            pace_scale=_float("RSBIB_PACE_SCALE", 1.0),
             timeout=_float("RSBIB_TIMEOUT", 20.0),
             retries=int(_float("RSBIB_RETRIES", 4)),
             backoff=_float("RSBIB_BACKOFF", 2.0),

@@ -18,6 +18,22 @@ TEST_ENV = {"RSBIB_MAILTO": "tests@rsbib.invalid", "RSBIB_BACKOFF": "0.01", "RSB
             "RSBIB_RETRIES": "2", "RSBIB_CROSSREF_RATE": "1000"}
 
 
+def _clear_rsbib_environment() -> None:
+    """Forget the RSBIB_* variables of the shell that runs the tests: each test sets what it needs."""
+    for name in [n for n in os.environ if n.startswith("RSBIB_")]:
+        del os.environ[name]
+
+
+_clear_rsbib_environment()  # also for session fixtures and the child processes tests start
+
+
+@pytest.fixture(autouse=True)
+def no_rsbib_environment(monkeypatch):
+    """Each test starts without RSBIB_* variables, whatever the shell or an earlier test set."""
+    for name in [n for n in os.environ if n.startswith("RSBIB_")]:
+        monkeypatch.delenv(name)
+
+
 @pytest.fixture(scope="session")
 def standin():
     with StandIn(rate_limit=1000) as server:
@@ -44,6 +60,7 @@ def synced_db(standin, tmp_path_factory) -> Path:
     """A library made by one cold `rsbib sync` of the embedded list against the stand-in."""
     path = tmp_path_factory.mktemp("synced") / "library.db"
     saved = dict(os.environ)
+    _clear_rsbib_environment()
     os.environ.update({**standin.env, **TEST_ENV})
     try:
         standin.reset()

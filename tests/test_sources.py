@@ -108,7 +108,7 @@ def test_arxiv_waits_between_requests_and_names_itself(stand):
     source.lookup(["0000.00001"])  # asked twice: not found, then once more
     first, second = standin.hits
     # The client's own send times (the server's clock would add a busy machine's delays).
-    started = list(source.throttle.sent)
+    started = list(source.throttles["query"].sent)
     assert len(started) == 2 and started[1] - started[0] >= 0.3 - 1e-6
     agent = {k.lower(): v for k, v in first.headers.items()}["user-agent"]
     assert agent.startswith("rsbib/") and "mailto:tests@rsbib.invalid" in agent
@@ -132,7 +132,7 @@ def test_crossref_slows_to_the_announced_rate(stand):
             source.search_text("SkySense")
     finally:
         standin.rate_limit = 1000
-    started = list(source.throttle.sent)  # the client's own send times, one per request
+    started = list(source.throttles["list"].sent)  # the client's own send times, one per request
     assert len(started) == len(standin.hits) == 4
     gaps = [b - a for a, b in zip(started, started[1:])]
     # The first answer announces 4 a second; from then on requests are 0.25 s apart.
@@ -150,7 +150,7 @@ def test_crossref_keeps_to_the_announced_concurrency(api):
         assert public.most_in_flight["crossref"] == 1
     polite = CrossrefSource(settings_for(api.url))
     polite.search_text("SkySense")
-    assert polite.slots.limit == 5
+    assert polite.slots.limit == 3  # the polite pool: 3 at once since December 2025
 
 
 # -- faults: every one is retried, and answered -------------------------------------------

@@ -20,7 +20,7 @@ from rsbib.metadata import venues
 from rsbib.metadata.identifiers import is_arxiv_doi, normalize_arxiv_id, normalize_doi, read_link
 from rsbib.metadata.records import Author, WorkRecord
 
-PUBLISHED_TYPES = {"journal-article", "proceedings-article"}
+PUBLISHED_TYPES = {"journal-article", "proceedings-article", "book-chapter"}
 # Entries that name no journal or conference paper: never looked up.
 NOT_LOOKED_UP = {"book", "booklet", "manual", "software", "dataset", "patent", "phdthesis",
                  "mastersthesis", "thesis", "proceedings", "collection", "electronic", "www"}
@@ -157,6 +157,8 @@ def _venue_field(entry_type: str, biblatex: bool) -> str:
 def _date_changes(edit: Edit, entry: BibEntry, fields: dict) -> None:
     date_field = "date" if entry.span("date") is not None and entry.span("year") is None else "year"
     year = fields.get("year") or (fields.get("date") or "")[:4] or None
+    if year is None:
+        return  # the record has no date (Crossref's `issued: [[null]]`): the entry's own stays
     edit.set(entry, date_field, fields.get("date") if date_field == "date" else year)
     if entry.span("month") is not None and date_field == "year":
         edit.set(entry, "month", fields.get("month"))
@@ -230,7 +232,7 @@ def published_changes(entry: BibEntry, reading: Reading, work: WorkRecord, overw
 def mismatch(entry: BibEntry, reading: Reading, work: WorkRecord) -> str | None:
     """Why a published entry and the record found for it may not be the same publication."""
     kinds = {"article": "journal-article", "inproceedings": "proceedings-article",
-             "conference": "proceedings-article", "incollection": "proceedings-article"}
+             "conference": "proceedings-article", "incollection": "book-chapter"}
     expected = kinds.get(entry.entry_type)
     if expected and work.type in PUBLISHED_TYPES and work.type != expected:
         return f"the entry is @{entry.entry_type} but the record is a {work.type} ({work.venue})"

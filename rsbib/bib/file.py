@@ -138,7 +138,8 @@ def load(path: str) -> str:
 
 def _field_spans(entry: Entry, raw: str) -> list[FieldSpan] | None:
     """Where each parsed field sits in the raw text; None when the text does not show them in order."""
-    spans, position = [], raw.find(",", raw.find("{"))
+    opening = re.match(r"\s*@\s*\w+\s*[{(]", raw)  # `@article{` or `@article(`: both are BibTeX
+    spans, position = [], raw.find(",", opening.end() if opening else 0)
     for f in entry.fields:
         pattern = re.compile(rf"(?<![\w-]){re.escape(f.key)}\s*=\s*", re.IGNORECASE)
         match = pattern.search(raw, position)

@@ -19,9 +19,11 @@ Only the changed entries' text is rewritten (bibfile); every other byte stays.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rsbib.bib import estimate
 from rsbib.bib import file as bibfile
 from rsbib.bib.fields import (
     PUBLISHED_TYPES,
@@ -83,17 +85,44 @@ class UpgradeResult:
                 "cached_answers": self.cached_answers, "held": self.held}
 
 
-def resolve(rows: list[RowToResolve], settings: Settings,
-            cache: AnswerCache) -> tuple[dict[int, Outcome], dict[str, int]]:
-    """rsbib's resolver over the sync's sources, each answering from the cache first."""
+def resolve(rows: list[RowToResolve], settings: Settings, cache: AnswerCache,
+            settled: set[int] | frozenset[int] = frozenset(),
+            advance: Callable[[int], None] | None = None) -> tuple[dict[int, Outcome], dict[str, int]]:
+    """rsbib's resolver over the sync's sources, each answering from the cache first.
+
+    The rows in `settled` (entries that are versions of record already) are
+    not asked of the fallback sources (DBLP, one slow request a title): the
+    entry itself settles what they could add; the others get the whole plan.
+    The two groups run side by side, sharing each source's pace, so DBLP
+    starts with the first preprint left without a version of record.
+    """
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from dataclasses import replace
+
     from rsbib.resolve.resolver import Resolver
     from rsbib.sources import wiring
 
     sources, plan = wiring.build(settings)
+    wrapped = [cache.wrap(s) for s in sources]
     outcomes: dict[int, Outcome] = {}
-    if rows:
-        for batch in Resolver([cache.wrap(s) for s in sources], plan).run(rows):
-            outcomes.update((o.entry_id, o) for o in batch)
+    lock = threading.Lock()
+
+    def told(count: int) -> None:
+        with lock:
+            if advance:
+                advance(count)
+
+    def run(group: list[RowToResolve], group_plan: Any) -> None:
+        for batch in Resolver(wrapped, group_plan, told).run(group):
+            with lock:
+                outcomes.update((o.entry_id, o) for o in batch)
+
+    groups = [([r for r in rows if r.id not in settled], plan),
+              ([r for r in rows if r.id in settled], replace(plan, fallback=()))]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for done in [pool.submit(run, group, group_plan) for group, group_plan in groups if group]:
+            done.result()
     return outcomes, {s.name: s.requests for s in sources}
 
 
@@ -110,15 +139,27 @@ def row_for(number: int, reading: Reading) -> RowToResolve:
 
 
 def upgrade(text: str, name: str, cache: AnswerCache, settings: Settings | None = None,
-            overwrite: bool = False) -> UpgradeResult:
-    """The upgraded text of the .bib `text` (read from `name`), and what happened to each entry."""
+            overwrite: bool = False, say: Callable[[str], None] | None = None,
+            start: Callable[[int], Callable[[int], None] | None] | None = None) -> UpgradeResult:
+    """The upgraded text of the .bib `text` (read from `name`), and what happened to each entry.
+
+    Before asking, `say` is told how long the services may take at their pace;
+    `start(total)` may return a callback told how many entries were decided
+    (the CLI's progress bar).
+    """
     bib = bibfile.read(text, name)
     readings = [read_entry(e) for e in bib.entries]
     skipped = {i: skip_reason(e, r, overwrite) for i, (e, r) in enumerate(zip(bib.entries, readings))}
     held = {i: Outcome(i, "resolved", work, method="library")
             for i, r in enumerate(readings) if not skipped[i] and (work := held_work(cache.library, r))}
     rows = [row_for(i, r) for i, r in enumerate(readings) if not skipped[i] and i not in held]
-    outcomes, requests = resolve(rows, settings or Settings.from_env(), cache)
+    settled = {i for i, r in enumerate(readings) if not r.preprint}
+    settings = settings or Settings.from_env()
+    line = estimate.say(rows, settled, settings)
+    if say and line:
+        say(line)
+    advance = start(len(rows)) if start and rows else None
+    outcomes, requests = resolve(rows, settings, cache, settled, advance)
     outcomes.update(held)
     reports, replaced = [], {}
     for i, (entry, reading) in enumerate(zip(bib.entries, readings)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rsbib import RsbibError
@@ -47,25 +48,30 @@ class UpgradeRun:
     created_library: bool  # the library did not exist and was made to keep the answers
 
 
-def upgrade_file(options: UpgradeOptions) -> UpgradeRun:
-    """Upgrade the file; a dry run never writes the library (nor makes one)."""
+def upgrade_file(options: UpgradeOptions, say: Callable[[str], None] | None = None,
+                 start: Callable[[int], Callable[[int], None] | None] | None = None) -> UpgradeRun:
+    """Upgrade the file; a dry run never writes the library (nor makes one).
+
+    `say` and `start` are upgrade()'s: the estimate before asking, the progress bar."""
     from rsbib.store.opening import open_library
 
     text = load(options.bib_path)
     settings = Settings.from_env()
     new_library = not os.path.exists(options.db_path)
     if options.dry_run and new_library:
-        return UpgradeRun(_upgrade_with(None, text, options, settings), created_library=False)
+        return UpgradeRun(_upgrade_with(None, text, options, settings, say, start),
+                          created_library=False)
     with open_library(options.db_path, readonly=options.dry_run) as library:
-        result = _upgrade_with(library, text, options, settings)
+        result = _upgrade_with(library, text, options, settings, say, start)
     return UpgradeRun(result, created_library=new_library)
 
 
 def _upgrade_with(library: Library | None, text: str, options: UpgradeOptions,
-                  settings: Settings) -> UpgradeResult:
+                  settings: Settings, say: Callable[[str], None] | None = None,
+                  start: Callable[[int], Callable[[int], None] | None] | None = None) -> UpgradeResult:
     """The upgrade with the library's answer cache, saved even when the upgrade fails."""
     cache = AnswerCache(library)
     try:
-        return upgrade(text, options.bib_path, cache, settings, options.overwrite)
+        return upgrade(text, options.bib_path, cache, settings, options.overwrite, say, start)
     finally:
         cache.save()

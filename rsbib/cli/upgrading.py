@@ -40,7 +40,23 @@ def upgrade(bib_path, db_path, output, in_place, dry_run, overwrite, fmt) -> Non
     from rsbib.bib.upgrade_file import UpgradeOptions, upgrade_file
 
     options = UpgradeOptions(bib_path, db_path, output, in_place, dry_run, overwrite)
-    done = upgrade_file(options)
+    bar = None
+
+    def start(total: int):
+        """A progress bar on stderr, only when it is a terminal."""
+        nonlocal bar
+        if not sys.stderr.isatty():
+            return None
+        bar = click.progressbar(length=total, label="Upgrading", file=sys.stderr)
+        bar.__enter__()
+        return bar.update
+
+    try:  # the estimate is said in the text report only: the JSON report stays one document
+        done = upgrade_file(options, say=(lambda line: click.echo(line, err=True))
+                            if fmt == "text" else None, start=start)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
     result = done.result
     if done.created_library and fmt == "text":  # the JSON report stays one document
         click.echo(f"Created {db_path} to keep the answers (a second run asks nothing).", err=True)

@@ -77,7 +77,10 @@ class Writer:
         return self.text(entry.abbreviation or transliterate(entry.title).split(":")[0])
 
     def names(self, item: Item) -> str:
-        return " and ".join(self.text(a.name) for a in item.authors)
+        """Authors joined by "and"; an organisation (a whole name, no given name) braced,
+        so that BibTeX does not read "Paderborn University" as "University, P."."""
+        return " and ".join(f"{{{self.text(a.family)}}}" if not a.given and " " in a.family.strip()
+                            else self.text(a.name) for a in item.authors)
 
     # -- entries ------------------------------------------------------------------
 
@@ -115,8 +118,8 @@ class Writer:
             entry_type = "article"
             if w.venue:
                 f["journaltitle" if self.biblatex else "journal"] = self.venue(item, w.venue)
-        elif kind == "proceedings-article":
-            entry_type = "inproceedings"
+        elif kind in ("proceedings-article", "book-chapter"):
+            entry_type = "inproceedings" if kind == "proceedings-article" else "incollection"
             if w.venue:
                 f["booktitle"] = self.venue(item, w.venue)
         else:
@@ -128,7 +131,7 @@ class Writer:
         self._volume(f, w)
         if w.pages:
             f["pages"] = self.text(re.sub(r"\s*[-\u2013\u2014]+\s*", "--", w.pages))
-        if w.publisher and kind == "proceedings-article":
+        if w.publisher and kind in ("proceedings-article", "book-chapter"):
             f["publisher"] = self.text(short_publisher(w.publisher) or w.publisher)
         if w.doi:
             f["doi"] = w.doi
@@ -155,7 +158,7 @@ class Writer:
     def _volume(self, f: dict, w: Work) -> None:
         """Volume and number, as each format's rules allow."""
         volume, issue = w.volume, w.issue
-        if w.type == "proceedings-article":
+        if w.type in ("proceedings-article", "book-chapter"):
             issue = None  # plain & co. refuse volume and number together in proceedings
         elif w.type != "journal-article":
             return

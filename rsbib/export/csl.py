@@ -9,7 +9,7 @@ from rsbib.export.items import Item
 from rsbib.metadata.venues import canonical_name, short_publisher
 
 TYPES = {"journal-article": "article-journal", "proceedings-article": "paper-conference",
-         "preprint": "article", "misc": "document"}
+         "book-chapter": "chapter", "preprint": "article", "misc": "document"}
 
 
 def item_json(item: Item) -> dict:

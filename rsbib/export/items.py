@@ -24,7 +24,7 @@ class Work(_FromRow):
 
     title: str
     id: int | None = None
-    type: str = "preprint"  # journal-article | proceedings-article | preprint | misc
+    type: str = "preprint"  # journal-article | proceedings-article | book-chapter | preprint | misc
     title_en: str | None = None
     venue: str | None = None
     venue_source: str | None = None  # crossref | arxiv | list

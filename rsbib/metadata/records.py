@@ -31,7 +31,7 @@ class Author:
 class WorkRecord:
     """Canonical metadata of one paper: the version of record plus its arXiv preprint.
 
-    `type` is one of journal-article, proceedings-article, preprint, misc.
+    `type` is one of journal-article, proceedings-article, book-chapter, preprint, misc.
     `venue_source` says where venue and year came from: crossref, arxiv or list.
     """
 

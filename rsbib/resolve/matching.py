@@ -21,7 +21,7 @@ TITLE_ALONE = 95.0  # a title this close is enough on its own (with the year)
 TITLE_WITH_AUTHORS = 85.0  # closer than this needs authors in common to confirm
 AUTHOR_OVERLAP = 0.3  # share of the shorter author list found in the other
 TIE_MARGIN = 2.0  # two accepted candidates this close are too close to call
-PUBLISHED_TYPES = {"journal-article", "proceedings-article"}
+PUBLISHED_TYPES = {"journal-article", "proceedings-article", "book-chapter"}
 
 # Spaces and hyphens are dropped anyway ("Pre-training" = "Pretraining"); these are word variants.
 _SPELLINGS = [

@@ -20,7 +20,6 @@ loses at most the batch in flight.
 from __future__ import annotations
 
 import queue
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -61,7 +60,6 @@ class Resolver:
         self.advance = advance or (lambda n: None)
         self._searches: dict[tuple[str, str], list[WorkRecord] | SourceFailure] = {}
         self._waiting: queue.Queue[Task | None] = queue.Queue()  # rows for the fallback line
-        self._row_searches_done = threading.Event()
         self.tasks: list[Task] = []
 
     def _in(self, names: Sequence[str]) -> list[Source]:
@@ -120,10 +118,12 @@ class Resolver:
     def _preprint_line(self, source: Source, tasks: list[Task]) -> list[Task]:
         """A preprint source's ids read from links, then the published versions of those preprints.
 
-        The row searches of the title line go first: the published versions wait on them.
+        The published versions do not wait for the title line's row searches: the
+        preprints left without one feed the fallback line (DBLP, the slowest
+        service), which must start early to finish early; the two lines share
+        Crossref's pace.
         """
         self._look_up(source, tasks, rerouted=None)
-        self._row_searches_done.wait()
         self._published_versions([t for t in tasks if t.preprint and not t.failures])
         return tasks
 
@@ -131,13 +131,10 @@ class Resolver:
                     by_title: list[Task]) -> list[Task]:
         """Record sources' ids, then the title searches, source after source, for what is left."""
         chain = self._in(self.plan.title_search)
-        try:
-            for source in record_sources:
-                self._look_up(source, by_id[source.name], rerouted=by_title)
-            if chain:
-                self._search_titles(chain, 0, by_title)
-        finally:
-            self._row_searches_done.set()
+        for source in record_sources:
+            self._look_up(source, by_id[source.name], rerouted=by_title)
+        if chain:
+            self._search_titles(chain, 0, by_title)
         # Works found by DOI join the later steps: a preprint source is asked for their preprint.
         found_by_id = [t for s in record_sources for t in by_id[s.name] if t.published and not t.ready]
         for step in range(1, len(chain)):

@@ -25,18 +25,8 @@ from rsbib.metadata.records import Author, WorkRecord
 from rsbib.metadata.translit import to_ascii
 from rsbib.settings import Settings
 from rsbib.sources.base import Answers, BadAnswer, Kind, Lookup, SourceFailure, Transient, Unexpected, Unreachable
-from rsbib.sources.polite import (
-    Circuit,
-    Recorder,
-    Throttle,
-    batched,
-    by_status,
-    causes,
-    describe,
-    retry_after_seconds,
-    why_unreachable,
-    with_retries,
-)
+from rsbib.sources.client import ServiceClient, allowed_by
+from rsbib.sources.polite import Recorder, batched, by_status, causes, describe, retry_after_seconds, why_unreachable
 
 BATCH = 100
 SEARCH_ROWS = 5  # results per title
@@ -82,7 +72,7 @@ def author(name: str) -> Author:
     return parse_name(name)
 
 
-class ArxivSource:
+class ArxivSource(ServiceClient):
     """arXiv: preprints by id (100 to a request) and by title (twenty titles to a request)."""
 
     name = "arxiv"
@@ -92,13 +82,9 @@ class ArxivSource:
 
     def __init__(self, settings: Settings, recorder: Recorder | None = None,
                  on_unreachable: Callable[[str, str], None] | None = None):
+        super().__init__(settings.arxiv_url, allowed_by(self.name, settings), settings.retries,
+                         settings.backoff, recorder, on_unreachable)
         self.settings = settings
-        self.url = settings.arxiv_url
-        self.recorder = recorder
-        self.requests = 0
-        self.failures = 0
-        self.throttle = Throttle(settings.arxiv_delay)
-        self.circuit = Circuit(self.name, on_open=on_unreachable)
         self.client = arxiv.Client(page_size=BATCH, delay_seconds=0, num_retries=0)
         # The only URL hook in arxiv 4.x (pinned <5): a class attribute, overridden per instance.
         self.client.query_url_format = settings.arxiv_url + "?{}"
@@ -116,10 +102,6 @@ class ArxivSource:
         self._bodies: list[str] = []
         self._retry_after: float | None = None
         self._one_at_a_time = threading.Lock()
-
-    @property
-    def pacing(self) -> str:
-        return f"one request at a time, {self.settings.arxiv_delay:g} s apart"
 
     # -- what the resolver calls ----------------------------------------------------
 
@@ -190,22 +172,13 @@ class ArxivSource:
                 _check_feed(body)
             return [to_record(r) for r in results]
 
-        try:
-            return with_retries(attempt, lambda exc: _classify(exc, self._retry_after),
-                                self.settings.retries, self.settings.backoff,
-                                self.throttle, self.circuit)
-        except SourceFailure:
-            self.failures += 1
-            raise
+        return self.call("query", attempt, lambda exc: _classify(exc, self._retry_after))
 
     def _on_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self.requests += 1
         self._retry_after = retry_after_seconds(response.headers.get("retry-after"))
         self._bodies.append(response.text)
-        if self.recorder:
-            elapsed = int(response.elapsed.total_seconds() * 1000)
-            self.recorder(self.name, response.url, response.status_code,
-                          dict(response.headers), response.text, elapsed)
+        self.counted(response.url, response.status_code, dict(response.headers), response.text,
+                     int(response.elapsed.total_seconds() * 1000))
 
 
 

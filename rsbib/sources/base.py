@@ -77,6 +77,34 @@ class Lookup:
 Answers = dict[str, "list[WorkRecord] | SourceFailure"]
 
 
+@dataclass(frozen=True)
+class Allowance:
+    """What a service allows for one kind of request: one start every `interval` s, `at_once` in flight."""
+
+    interval: float
+    at_once: int = 1
+
+    @property
+    def rate(self) -> float:
+        return 1.0 / self.interval if self.interval > 0 else float("inf")
+
+
+# What each service allows today, per kind of request: the one place that says it (the clients
+# start from it, the stand-in enforces it). Checked December 2026; the sources are in
+# /work/notes/issue-21-services.md. Every answer's rate headers and every 429 can lower these.
+ALLOWED: dict[str, dict[str, Allowance]] = {
+    # arXiv API terms of use: no more than one request every three seconds, one connection.
+    "arxiv": {"query": Allowance(3.0, 1)},
+    # Crossref since 1 December 2025, polite pool (mailto given): single records (/works/DOI)
+    # about 10 a second, list requests (query.*, filter=) about 3 a second, 3 at once.
+    "crossref": {"single": Allowance(1 / 10, 3), "list": Allowance(1 / 3, 3)},
+    # The public pool (no mailto): 5 and 1 a second, one at a time.
+    "crossref-public": {"single": Allowance(1 / 5, 1), "list": Allowance(1 / 1, 1)},
+    # DBLP's FAQ: one or two seconds between requests is always fine; one at a time.
+    "dblp": {"search": Allowance(1.5, 1)},
+}
+
+
 @runtime_checkable
 class Source(Protocol):
     """One metadata service, as the resolver sees it."""
@@ -88,6 +116,10 @@ class Source(Protocol):
     url: str  # base URL, as configured
     requests: int  # requests sent so far (retries included)
     failures: int  # questions it gave up on so far
+
+    def allowed(self) -> dict[str, Allowance]:
+        """What the service allows this run, per kind of request (ALLOWED, as settings and answers lowered it)."""
+        ...
 
     @property
     def pacing(self) -> str:

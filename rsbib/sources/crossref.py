@@ -23,9 +23,9 @@ import httpx2
 
 from rsbib import __version__
 from rsbib.metadata.abstracts import from_jats
-from rsbib.metadata.identifiers import publication_doi
 from rsbib.metadata.records import Author, WorkRecord
 from rsbib.settings import Settings
+from rsbib.sources import fields
 from rsbib.sources.base import (
     Answers,
     BadAnswer,
@@ -37,19 +37,8 @@ from rsbib.sources.base import (
     Unexpected,
     Unreachable,
 )
-from rsbib.sources.polite import (
-    Circuit,
-    Recorder,
-    Slots,
-    Throttle,
-    batched,
-    by_status,
-    causes,
-    describe,
-    retry_after_seconds,
-    why_unreachable,
-    with_retries,
-)
+from rsbib.sources.client import ServiceClient, allowed_by
+from rsbib.sources.polite import Recorder, batched, by_status, causes, describe, retry_after_seconds, why_unreachable
 
 # The pooled-client patch below was written for habanero 2.9 (pinned >=2.9.2,<2.10 in
 # pyproject.toml); tests/test_sources.py::test_habanero_requests_go_through_the_pooled_client
@@ -59,7 +48,7 @@ SEARCH_ROWS = 5
 TYPES = {
     "journal-article": "journal-article",
     "proceedings-article": "proceedings-article",
-    "book-chapter": "proceedings-article",
+    "book-chapter": "book-chapter",
     "posted-content": "preprint",
 }
 
@@ -82,15 +71,20 @@ class _RecordingHTTP:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._module, name)
 
-    def get(self, url: str, **kwargs: Any) -> httpx2.Response:
+    def ready(self) -> httpx2.Client:
         with self._lock:
             if self._client is None:
                 self._client = self._module.Client(limits=self._module.Limits(
                     max_connections=10, max_keepalive_connections=10))
+            return self._client
+
+    def get(self, url: str, **kwargs: Any) -> httpx2.Response:
+        client = self.ready()
+        with self._lock:
             self.pooled += 1
         observer = getattr(self.local, "observer", None)
         started = time.monotonic()
-        response = self._client.get(url, **kwargs)
+        response = client.get(url, **kwargs)
         if observer is not None:
             observer(response, int((time.monotonic() - started) * 1000))
         return response
@@ -113,7 +107,7 @@ def _install_recording_http() -> _RecordingHTTP:
     return proxy
 
 
-class CrossrefSource:
+class CrossrefSource(ServiceClient):
     """Crossref: versions of record by DOI (50 to a request) and by bibliographic search."""
 
     name = "crossref"
@@ -123,24 +117,13 @@ class CrossrefSource:
 
     def __init__(self, settings: Settings, recorder: Recorder | None = None,
                  on_unreachable: Callable[[str, str], None] | None = None):
+        super().__init__(settings.crossref_url, allowed_by(self.name, settings), settings.retries,
+                         settings.backoff, recorder, on_unreachable)
         self.settings = settings
-        self.url = settings.crossref_url
-        self.recorder = recorder
-        self.requests = 0
-        self.failures = 0
-        self._count_lock = threading.Lock()
-        self.throttle = Throttle(1.0 / max(settings.crossref_rate, 0.01))
-        self.slots = Slots(settings.crossref_concurrency)
-        self.circuit = Circuit(self.name, on_open=on_unreachable)
         self.client = habanero.Crossref(base_url=settings.crossref_url, mailto=settings.mailto,
                                         ua_string=f"rsbib/{__version__}", timeout=settings.timeout)
         self.http = _install_recording_http()
-
-    @property
-    def pacing(self) -> str:
-        interval = self.throttle.interval
-        rate = f"{1 / interval:g} a second" if interval > 0 else "no rate limit"
-        return f"{rate}, {self.slots.limit} at once"
+        self.http.ready()  # the pooled client made now, not inside the first request's turn
 
     # -- what the resolver calls ----------------------------------------------------
 
@@ -155,29 +138,32 @@ class CrossrefSource:
         batchable = [d for d in wanted if "," not in d]
         for batch in batched(batchable, BATCH):
             try:
-                found = self._call(partial(self.client.works, filter={"doi": list(batch)},
-                                           limit=len(batch)))
+                found = works_of(self._call("list", partial(self.client.works, filter={"doi": list(batch)},
+                                                            limit=len(batch))))
             except NotFound:
                 continue  # asked one by one below
             except SourceFailure as failure:  # a bad day: do not hammer DOI by DOI
                 answer.failures.update({d: failure for d in batch})
                 continue
-            for item in found["message"].get("items", []):
-                record = to_record(item)
+            for record in found:
                 if record.doi and record.doi in batch:
                     answer.found[record.doi] = record
         for doi in wanted:
             if doi in answer.found or doi in answer.failures:
                 continue
             try:
-                single = self._call(partial(self.client.works, ids=quote(doi, safe="/")))
+                single = self._call("single", partial(self.client.works, ids=quote(doi, safe="/")))
             except NotFound:
                 answer.failures[doi] = NotFound("Crossref has no record of this DOI (HTTP 404)")
                 continue
             except SourceFailure as failure:
                 answer.failures[doi] = failure
                 continue
-            record = to_record(single["message"])
+            try:
+                record = work_of(single)
+            except BadAnswer as failure:
+                answer.failures[doi] = failure
+                continue
             answer.found[doi] = record.with_changes(doi=doi) if record.doi != doi else record
         return answer
 
@@ -186,14 +172,13 @@ class CrossrefSource:
         todo = list(dict.fromkeys(texts))
         if not todo:
             return {}
-        with ThreadPoolExecutor(max_workers=max(1, self.settings.crossref_concurrency)) as pool:
+        with ThreadPoolExecutor(max_workers=self.slots.limit) as pool:
             return dict(zip(todo, pool.map(self._search_or_failure, todo)))
 
     def search_text(self, text: str, rows: int = SEARCH_ROWS) -> list[tuple[WorkRecord, float]]:
         """Best `rows` records for a bibliographic query, with Crossref's relevance scores."""
-        answer = self._call(lambda: self.client.works(query_bibliographic=text, limit=rows))
-        return [(to_record(item), float(item.get("score") or 0.0))
-                for item in answer["message"].get("items", [])]
+        answer = self._call("list", lambda: self.client.works(query_bibliographic=text, limit=rows))
+        return [(to_record(item), _score(item)) for item in _items(answer)]
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -203,44 +188,32 @@ class CrossrefSource:
         except SourceFailure as failure:
             return failure
 
-    def _call(self, request: Callable[[], Any]) -> Any:
+    def _call(self, kind: str, request: Callable[[], Any]) -> Any:
+        """One request of `kind` ("single": /works/DOI; "list": filter= and query.*)."""
         def attempt() -> Any:
-            with self.slots:
-                self.http.local.observer = self._on_response
-                try:
-                    return request()
-                finally:
-                    self.http.local.observer = None
+            self.http.local.observer = partial(self._on_response, kind)
+            try:
+                return request()
+            finally:
+                self.http.local.observer = None
 
-        try:
-            return with_retries(attempt, _classify, self.settings.retries, self.settings.backoff,
-                                self.throttle, self.circuit)
-        except SourceFailure as failure:
-            if not isinstance(failure, NotFound):
-                with self._count_lock:
-                    self.failures += 1
-            raise
+        return self.call(kind, attempt, _classify)
 
-    def _on_response(self, response: httpx2.Response, elapsed_ms: int) -> None:
-        with self._count_lock:
-            self.requests += 1
-        self._obey_rate_headers(response.headers)
-        if self.recorder:
-            self.recorder(self.name, str(response.url), response.status_code,
-                          dict(response.headers), response.text, elapsed_ms)
+    def _on_response(self, kind: str, response: httpx2.Response, elapsed_ms: int) -> None:
+        self._obey_rate_headers(kind, response.headers)
+        self.counted(str(response.url), response.status_code, dict(response.headers),
+                     response.text, elapsed_ms)
 
-    def _obey_rate_headers(self, headers: httpx2.Headers) -> None:
-        """Slow down to what x-rate-limit-* and x-concurrency-limit allow (never speed up)."""
-        concurrency = headers.get("x-concurrency-limit", "")
-        if concurrency.isdigit():
-            self.slots.lower(int(concurrency))
+    def _obey_rate_headers(self, kind: str, headers: httpx2.Headers) -> None:
+        """Slow down to what x-rate-limit-* and x-concurrency-limit announce (never speed up)."""
+        concurrency = headers.get("x-concurrency-limit", "").strip()
+        limit = interval = None
         try:
             limit = float(headers.get("x-rate-limit-limit", ""))
-            interval = float(headers.get("x-rate-limit-interval", "").rstrip("s"))
+            interval = float(headers.get("x-rate-limit-interval", "").strip().rstrip("s"))
         except ValueError:
-            return
-        if limit > 0:
-            self.throttle.interval = max(self.throttle.interval, interval / limit)
+            pass
+        self.obey(kind, limit, interval, int(concurrency) if concurrency.isdigit() else None)
 
 
 def _classify(exc: Exception) -> SourceFailure:
@@ -273,40 +246,93 @@ def _classify(exc: Exception) -> SourceFailure:
     return Unexpected(describe(exc))
 
 
+def _message(answer: Any, kind: str) -> Any:
+    """The `message` of an answer of `message-type` `kind`; BadAnswer for any other answer."""
+    if not isinstance(answer, dict) or answer.get("status", "ok") != "ok":
+        raise BadAnswer("answer is not a Crossref answer with status ok")
+    if answer.get("message-type") != kind:
+        raise BadAnswer(f"answer is a {answer.get('message-type') or 'message of no type'}, "
+                        f"not a {kind}")
+    message = answer.get("message")
+    if not isinstance(message, dict):
+        raise BadAnswer("answer has no message")
+    return message
+
+
+def _items(answer: Any) -> list[dict[str, Any]]:
+    items = _message(answer, "work-list").get("items") or []
+    return [item for item in items if isinstance(item, dict)]
+
+
+def _score(item: dict[str, Any]) -> float:
+    try:
+        return float(item.get("score") or 0.0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def work_of(answer: Any) -> WorkRecord:
+    """The record of a single-work answer (`/works/DOI`); BadAnswer when it is not one.
+
+    An untitled record is returned as it is: the resolver refuses it with its reason."""
+    return to_record(_message(answer, "work"))
+
+
+def works_of(answer: Any) -> list[WorkRecord]:
+    """The records of a list answer (`/works?filter=`, `query.*`); BadAnswer when it is not one."""
+    return [to_record(item) for item in _items(answer)]
+
+
 def _year_month(item: dict[str, Any]) -> tuple[int | None, int | None]:
-    for key in ("issued", "published-print", "published-online", "published", "created"):
+    """Year and month of publication: `issued`, else the print or online date.
+
+    Never `created` (the date the DOI was registered, often a year after the
+    paper): a record whose dates are all empty (`issued: [[null]]`) has no year.
+    """
+    for key in ("issued", "published-print", "published-online", "published"):
         parts = (item.get(key) or {}).get("date-parts") or [[None]]
-        if parts and parts[0] and parts[0][0]:
-            first = parts[0]
-            return int(first[0]), (int(first[1]) if len(first) > 1 and first[1] else None)
+        first_part = parts[0] if parts and isinstance(parts[0], list) else [None]
+        found = fields.year(first_part[0] if first_part else None)
+        if found:
+            month = first_part[1] if len(first_part) > 1 else None
+            return found, (int(month) if isinstance(month, int) and 1 <= month <= 12 else None)
     return None, None
 
 
-def to_record(item: dict[str, Any]) -> WorkRecord:
-    """A Crossref work as a version-of-record; tolerant of missing fields."""
-    year, month = _year_month(item)
+def _authors(item: dict[str, Any]) -> list[Author]:
     authors = []
     for person in item.get("author") or []:
+        if not isinstance(person, dict):
+            continue
         if person.get("family"):
             authors.append(Author(person["family"].strip(), (person.get("given") or "").strip()))
-        elif person.get("name"):
+        elif person.get("name"):  # an organisation: its whole name, never split
             authors.append(Author(person["name"].strip()))
-    titles = item.get("title") or [""]
-    containers = item.get("container-title") or [None]
-    doi = publication_doi(item.get("DOI"))
+    return authors
+
+
+def to_record(item: dict[str, Any]) -> WorkRecord:
+    """A Crossref work as a version-of-record; tolerant of missing fields.
+
+    Titles and venues lose their JATS/HTML/MathML markup; a journal that
+    numbers its articles (`article-number`, no `page`) gives that number as pages.
+    """
+    year, month = _year_month(item)
+    title = fields.text(item.get("title")) or ""
+    doi = fields.doi(item.get("DOI"))
     return WorkRecord(
-        title=" ".join((titles[0] or "").split()),
-        authors=authors,
+        title=title,
+        authors=_authors(item),
         doi=doi,
         year=year,
         month=month,
-        venue=" ".join(containers[0].split()) if containers[0] else None,
-        type=TYPES.get(item.get("type") or "", "misc"),
-        volume=item.get("volume"),
-        issue=item.get("issue") or item.get("journal-issue", {}).get("issue"),
-        pages=item.get("page"),
-        publisher=item.get("publisher"),
-        url=f"https://doi.org/{doi}" if doi else item.get("URL"),
+        venue=fields.text(item.get("container-title")),
+        type=TYPES.get(str(item.get("type") or ""), "misc"),
+        volume=fields.text(item.get("volume")),
+        issue=fields.text(item.get("issue")) or fields.text((item.get("journal-issue") or {}).get("issue")),
+        pages=fields.text(item.get("page")) or fields.text(item.get("article-number")),
+        publisher=fields.text(item.get("publisher")),
+        url=f"https://doi.org/{doi}" if doi else fields.text(item.get("URL")),
         abstract=from_jats(item.get("abstract")),
         venue_source="crossref",
     )

@@ -13,35 +13,30 @@ from __future__ import annotations
 import html
 import json
 import re
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import requests
 
 from rsbib.metadata import venues
-from rsbib.metadata.identifiers import normalize_arxiv_id, publication_doi
+from rsbib.metadata.identifiers import normalize_arxiv_id
 from rsbib.metadata.names import parse_name as whole_name
 from rsbib.metadata.records import Author, WorkRecord
 from rsbib.settings import Settings
+from rsbib.sources import fields
 from rsbib.sources.arxiv import _no_connection as no_connection
 from rsbib.sources.base import Answers, BadAnswer, Kind, Lookup, SourceFailure, Transient, Unexpected, Unreachable
-from rsbib.sources.polite import (
-    Circuit,
-    Recorder,
-    Throttle,
-    by_status,
-    describe,
-    retry_after_seconds,
-    why_unreachable,
-    with_retries,
-)
+from rsbib.sources.client import ServiceClient, allowed_by
+from rsbib.sources.polite import Recorder, by_status, describe, retry_after_seconds, why_unreachable
 
 HITS = 5  # hits per title: the version of record, its CoRR twin, a few near misses
 TYPES = {
     "Journal Articles": "journal-article",
     "Conference and Workshop Papers": "proceedings-article",
-    "Parts in Books or Collections": "proceedings-article",
+    "Parts in Books or Collections": "book-chapter",
+    "article": "journal-article",  # the older search API's types
+    "inproceedings": "proceedings-article",
+    "incollection": "book-chapter",
 }
 PREPRINT_VENUE = "CoRR"
 # DBLP's short venue names (its `venue` field) -> the list label of the canonical venue.
@@ -92,45 +87,62 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _venue_names(value: Any) -> list[str]:
+    """DBLP's short venue names: a string, a list of them, or (the older search API) an object
+    whose `@journal` or `@conference` is the short name and whose text adds volume and pages."""
+    names = []
+    for item in _as_list(value):
+        if isinstance(item, dict):
+            item = item.get("@journal") or item.get("@conference") or item.get("text")
+        name = fields.text(item)
+        if name:
+            names.append(name)
+    return names
+
+
 def arxiv_id_of(info: dict[str, Any]) -> str | None:
-    """A CoRR hit's arXiv id, from `volume` (abs/<id>) or its 10.48550 DOI."""
-    volume = str(info.get("volume") or "")
+    """A CoRR hit's arXiv id, from `volume` (abs/<id>, also inside an older answer's venue
+    object) or its 10.48550 DOI."""
+    venue = info.get("venue")
+    volume = fields.text(info.get("volume") or (venue.get("@volume") if isinstance(venue, dict) else None)) or ""
     if volume.startswith("abs/"):
         found = normalize_arxiv_id(volume[4:])
         if found:
             return found
-    doi = str(info.get("doi") or "")
+    doi = fields.text(info.get("doi")) or ""
     prefix = "10.48550/arxiv."
     return normalize_arxiv_id(doi[len(prefix):]) if doi.lower().startswith(prefix) else None
 
 
 def to_record(info: dict[str, Any]) -> WorkRecord | None:
-    """One hit's `info` as a record: a preprint for CoRR, else a version of record; None if untitled."""
-    title = " ".join(html.unescape(str(info.get("title") or "")).split())
+    """One hit's `info` as a record: a preprint for CoRR, else a version of record; None if untitled.
+
+    Every field may come as text, as an object with its `text`, or as a list
+    (a venue given as ["DAC", "DAC Workshops"]: a CoRR among them makes a preprint).
+    """
+    title = fields.text(info.get("title")) or ""
     if title.endswith("."):
         title = title[:-1]
     if not title:
         return None
-    names = [a.get("text", "") if isinstance(a, dict) else str(a)
-             for a in _as_list((info.get("authors") or {}).get("author"))]
+    names = [fields.text(a) or "" for a in _as_list((info.get("authors") or {}).get("author"))]
     authors = [person(n) for n in names if n.strip()]
-    year_text = str(info.get("year") or "")
-    year = int(year_text) if year_text.isdigit() else None
-    venue = str(info.get("venue") or "") or None
-    if venue == PREPRINT_VENUE:
+    year = fields.year(info.get("year"))
+    venue_names = _venue_names(info.get("venue"))
+    if PREPRINT_VENUE in venue_names:
         arxiv_id = arxiv_id_of(info)
         return WorkRecord(title=title, authors=authors, arxiv_id=arxiv_id, year=year,
                           type="preprint", arxiv_title=title, arxiv_year=year,
                           url=f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None,
                           venue_source="dblp")
-    doi = publication_doi(str(info.get("doi") or "")) if info.get("doi") else None
+    doi = fields.doi(info.get("doi"))
     return WorkRecord(
         title=title, authors=authors, doi=doi, year=year,
-        venue=canonical_venue(venue),
-        type=TYPES.get(str(info.get("type") or ""), "misc"),
-        volume=str(info["volume"]) if info.get("volume") else None,
-        issue=str(info["number"]) if info.get("number") else None,
-        pages=str(info["pages"]) if info.get("pages") else None,
+        venue=canonical_venue(venue_names[0] if venue_names else None),
+        type=TYPES.get(fields.text(info.get("type")) or "", "misc"),
+        volume=fields.text(info.get("volume")),
+        issue=fields.text(info.get("number")),
+        pages=fields.text(info.get("pages")),
         url=f"https://doi.org/{doi}" if doi else None,
         venue_source="dblp",
     )
@@ -161,7 +173,7 @@ def query_words(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", text))
 
 
-class DblpSource:
+class DblpSource(ServiceClient):
     """DBLP: versions of record (and arXiv twins) by title, one request at a time."""
 
     name = "dblp"
@@ -171,20 +183,11 @@ class DblpSource:
 
     def __init__(self, settings: Settings, recorder: Recorder | None = None,
                  on_unreachable: Callable[[str, str], None] | None = None):
+        super().__init__(settings.dblp_url, allowed_by(self.name, settings), settings.retries,
+                         settings.backoff, recorder, on_unreachable)
         self.settings = settings
-        self.url = settings.dblp_url
-        self.recorder = recorder
-        self.requests = 0
-        self.failures = 0
-        self.throttle = Throttle(settings.dblp_delay)
-        self.circuit = Circuit(self.name, on_open=on_unreachable)
         self.session = requests.Session()
         self.session.headers["User-Agent"] = settings.user_agent
-        self._one_at_a_time = threading.Lock()
-
-    @property
-    def pacing(self) -> str:
-        return f"one request at a time, {self.settings.dblp_delay:g} s apart"
 
     def lookup(self, ids: Sequence[str]) -> Lookup:
         """DBLP is not asked by identifier."""
@@ -209,23 +212,14 @@ class DblpSource:
 
         def attempt() -> list[WorkRecord]:
             response = self.session.get(self.url, params=params, timeout=self.settings.timeout)
-            self.requests += 1
-            if self.recorder:
-                self.recorder(self.name, response.url, response.status_code,
-                              dict(response.headers), response.text,
-                              int(response.elapsed.total_seconds() * 1000))
+            self.counted(response.url, response.status_code, dict(response.headers), response.text,
+                         int(response.elapsed.total_seconds() * 1000))
             if response.status_code != 200:
                 raise by_status(response.status_code, f"HTTP {response.status_code}",
                                 retry_after_seconds(response.headers.get("retry-after")))
             return parse_answer(response.text)
 
-        with self._one_at_a_time:
-            try:
-                return with_retries(attempt, _classify, self.settings.retries,
-                                    self.settings.backoff, self.throttle, self.circuit)
-            except SourceFailure:
-                self.failures += 1
-                raise
+        return self.call("search", attempt, _classify)
 
 
 def _classify(exc: Exception) -> SourceFailure:

@@ -75,7 +75,7 @@ class Slots:
             self._busy += 1
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         with self._free:
             self._busy -= 1
             self._free.notify()
@@ -121,8 +121,12 @@ class Circuit:
 
 def with_retries(call: Callable[[], T], classify: Callable[[Exception], SourceFailure],
                  retries: int, backoff: float, throttle: Throttle,
-                 circuit: Circuit | None = None) -> T:
+                 circuit: Circuit | None = None, paced_inside: bool = False) -> T:
     """Run `call`; on a failure worth retrying wait (Retry-After, else exponential) and try again.
+
+    `call` waits its turn at `throttle` first, unless it does so itself
+    (`paced_inside`: a client that takes a slot first, so that a request never
+    waits for a slot after its turn was claimed and goes out late, bunched with others).
 
     Failures are typed by `classify`; one that is not worth retrying is raised
     at once, the others after `retries` further attempts. A connection failure
@@ -131,7 +135,8 @@ def with_retries(call: Callable[[], T], classify: Callable[[Exception], SourceFa
     for attempt in range(retries + 1):
         if circuit:
             circuit.check()
-        throttle.wait()
+        if not paced_inside:
+            throttle.wait()
         try:
             result = call()
         except Exception as exc:  # every exception is typed below; SourceFailure is raised

@@ -15,7 +15,7 @@ from rsbib.store.schema import now
 
 # `--set doi=...` and `--set arxiv_id=...` bind the row, as --doi and --arxiv do.
 SET_ALIASES = {"doi": "doi", "arxiv": "arxiv_id", "arxiv_id": "arxiv_id"}
-TYPES = ("journal-article", "proceedings-article", "preprint", "misc")
+TYPES = ("journal-article", "proceedings-article", "book-chapter", "preprint", "misc")
 
 
 class CorrectionError(RsbibError, ValueError):

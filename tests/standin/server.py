@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import dblp, formats
 from .corpus import Corpus
+from .rules import Gate, Rules
 
 _ID_OK = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
 
@@ -36,28 +37,12 @@ class Fault:
     service: str  # arxiv | crossref | dblp
     kind: str
     times: int = 1
+    every: int = 1  # applies to every `every`-th matching request only (3: the 3rd, 6th, ...)
     status: int = 503
     headers: dict = field(default_factory=dict)
     seconds: float = 0.0
     path_contains: str | None = None
     body: str | None = None  # status: the body to send (JSON when it starts with "{")
-
-
-@dataclass
-class Rules:
-    """The services' rate rules, enforced as they enforce them (scaled for benchmarks).
-
-    arXiv: one request every `arxiv_interval` seconds, else 503. Crossref:
-    at most `crossref_rate` requests in any second and `crossref_concurrency`
-    at once, else 429 with Retry-After. DBLP: one request every `dblp_interval`
-    seconds, else 429 with an empty body and Retry-After.
-    """
-
-    arxiv_interval: float = 3.0
-    crossref_rate: float = 10.0
-    crossref_concurrency: int = 5
-    dblp_interval: float = 1.5
-    tolerance: float = 0.05  # arrival jitter forgiven, as a share of the interval
 
 
 @dataclass
@@ -81,13 +66,10 @@ class StandIn:
                  rules: Rules | None = None):
         self.corpus = corpus or Corpus.from_snapshot()
         self.latency = latency
-        self.rate_limit = rules.crossref_rate if rules else rate_limit  # announced to clients
+        self.rate_limit = rate_limit  # announced to clients when no rules are enforced
         self.rules = rules
-        self.violations: Counter = Counter()  # requests refused for breaking the rules
-        self._last_arxiv = float("-inf")
-        self._last_dblp = float("-inf")
-        self._crossref_recent: list[float] = []
-        self._crossref_busy = 0
+        self.gate = Gate(rules) if rules else None
+        self._matched: Counter = Counter()  # requests each fault has seen (for `every`)
         self.in_flight = Counter()  # requests being answered now, per service
         self.most_in_flight = Counter()  # the most at once since the last reset
         self._index: dict[str, tuple] = {}
@@ -119,41 +101,26 @@ class StandIn:
         with self.lock:
             self.hits.clear()
             self.faults.clear()
-            self.violations.clear()
             self.most_in_flight.clear()
+            self._matched.clear()
+        if self.gate:
+            self.gate.clear()
 
-    def admit(self, service: str, now: float) -> tuple[int, dict] | None:
-        """Refusal (status, headers) for a request that breaks the rules, else None."""
-        rules = self.rules
-        if rules is None:
-            return None
-        with self.lock:
-            if service == "arxiv":
-                if now - self._last_arxiv < rules.arxiv_interval * (1 - rules.tolerance):
-                    self.violations[service] += 1
-                    return 503, {"Retry-After": str(max(1, round(rules.arxiv_interval)))}
-                self._last_arxiv = now
-                return None
-            if service == "dblp":
-                if now - self._last_dblp < rules.dblp_interval * (1 - rules.tolerance):
-                    self.violations[service] += 1
-                    return 429, {"Retry-After": str(max(1, round(rules.dblp_interval)))}
-                self._last_dblp = now
-                return None
-            window = 1.0 * (1 - rules.tolerance)  # a second, less the jitter forgiven
-            self._crossref_recent = [t for t in self._crossref_recent if now - t < window]
-            if len(self._crossref_recent) >= rules.crossref_rate or \
-                    self._crossref_busy >= rules.crossref_concurrency:
-                self.violations[service] += 1
-                return 429, {"Retry-After": "1"}
-            self._crossref_recent.append(now)
-            self._crossref_busy += 1
-            return None
+    @property
+    def violations(self) -> Counter:
+        """Requests refused for breaking the rules, per service."""
+        return self.gate.violations if self.gate else Counter()
 
-    def release(self, service: str) -> None:
-        if self.rules and service == "crossref":
-            with self.lock:
-                self._crossref_busy -= 1
+    @staticmethod
+    def kind_of(service: str, path: str) -> str:
+        """The kind of request, as ALLOWED names them: Crossref's single records vs lists."""
+        if service == "crossref":
+            return "single" if urlsplit(path).path.rstrip("/").startswith("/works/") else "list"
+        return "query" if service == "arxiv" else "search"
+
+    @staticmethod
+    def table_of(service: str, polite: bool) -> str:
+        return "crossref-public" if service == "crossref" and not polite else service
 
     def _words_index(self, name: str, records: dict) -> dict[str, set]:
         """word -> keys of records whose title holds it; rebuilt when records come or go.
@@ -191,9 +158,12 @@ class StandIn:
 
     def _take_fault(self, service: str, path: str) -> Fault | None:
         with self.lock:
-            for fault in self.faults:
+            for index, fault in enumerate(self.faults):
                 if fault.service == service and fault.times > 0 and (
                         fault.path_contains is None or fault.path_contains in unquote(path)):
+                    self._matched[index] += 1
+                    if self._matched[index] % max(1, fault.every):
+                        continue
                     fault.times -= 1
                     return fault
         return None
@@ -309,19 +279,35 @@ class _Handler(BaseHTTPRequestHandler):
         arrived = time.monotonic()
         with s.lock:
             s.hits.append(Hit(service, self.path, dict(self.headers), arrived))
-        refusal = s.admit(service, arrived)
-        if refusal:  # DBLP's 429 comes with an empty document
-            body = "" if service == "dblp" else "Rate limit exceeded"
-            return self._send(refusal[0], body, "text/plain", refusal[1])
+        polite = "mailto:" in (self.headers.get("User-Agent") or "") or "mailto" in params
+        self._table, self._kind = s.table_of(service, polite), s.kind_of(service, self.path)
+        self._held: str | None = None
+        if s.gate:
+            refusal = s.gate.admit(service, self._table, self._kind, arrived)
+            if refusal:  # DBLP's 429 comes with an empty document, arXiv's says "Rate exceeded."
+                body = {"dblp": "", "arxiv": "Rate exceeded."}.get(service, "Rate limit exceeded")
+                return self._send(refusal[0], body, "text/plain", refusal[1])
+            self._held = service
         with s.lock:
             s.in_flight[service] += 1
             s.most_in_flight[service] = max(s.most_in_flight[service], s.in_flight[service])
+        self._flying: str | None = service
         try:
             self._answer(s, service, parts, params)
         finally:
+            self._release()
+
+    def _release(self) -> None:
+        """The request is answered: it no longer counts as in flight (before the body is sent,
+        so a client that reads the answer and sends its next request is never counted twice)."""
+        s = self.standin
+        flying, self._flying = getattr(self, "_flying", None), None
+        if flying is not None:
             with s.lock:
-                s.in_flight[service] -= 1
-            s.release(service)
+                s.in_flight[flying] -= 1
+        held, self._held = self._held, None
+        if held is not None and s.gate:
+            s.gate.release(held)
 
     def _answer(self, s: StandIn, service: str, parts, params: dict) -> None:
         if s.latency:
@@ -365,11 +351,11 @@ class _Handler(BaseHTTPRequestHandler):
             ctype = "application/json" if service == "crossref" else "text/html"
         headers = {}
         if service == "crossref":
-            polite = "mailto:" in (self.headers.get("User-Agent") or "") or "mailto" in params
-            headers = {"x-rate-limit-limit": str(s.rate_limit if polite else max(1, s.rate_limit // 2)),
-                       "x-rate-limit-interval": "1s",
-                       "x-concurrency-limit": "5" if polite else "1",
-                       "x-api-pool": "polite" if polite else "public"}
+            polite = self._table == "crossref"
+            headers = (s.gate.announced(self._table, self._kind) if s.gate else
+                       {"x-rate-limit-limit": str(s.rate_limit if polite else max(1, s.rate_limit // 2)),
+                        "x-rate-limit-interval": "1s", "x-concurrency-limit": "5" if polite else "1"})
+            headers["x-api-pool"] = "polite" if polite else "public"
         self._send(status, body, ctype, headers)
 
     def _send(self, status: int, body: str, ctype: str, headers: dict) -> None:
@@ -380,4 +366,5 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, str(value))
         self.end_headers()
+        self._release()
         self.wfile.write(data)
