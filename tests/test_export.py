@@ -160,7 +160,6 @@ GOLDEN = [
   booktitle = {IEEE/CVF International Conference on Computer Vision},
   year = {2021},
   pages = {9394--9403},
-  publisher = {IEEE},
   doi = {10.1109/iccv48922.2021.00928},
   eprint = {2103.16607},
   archiveprefix = {arXiv},
@@ -177,7 +176,7 @@ GOLDEN = [
   title = {A Billion-scale Foundation Model for Remote Sensing Images},
   howpublished = {arXiv preprint arXiv:2304.05215},
   year = {2023},
-  month = {April},
+  month = apr,
   eprint = {2304.05215},
   archiveprefix = {arXiv},
   primaryclass = {cs.CV},
@@ -264,17 +263,21 @@ def test_bibtex_export_compiles_with_bibtex_and_pdflatex(synced_db, tmp_path):
 def test_biblatex_export_passes_biber_validation(synced_db, tmp_path):
     tool("biber")
     (tmp_path / "lib.bib").write_text(export(synced_db, "--format", "biblatex").stdout, encoding="utf-8")
-    done = subprocess.run(["biber", "--tool", "--validate-datamodel", "--dieondatamodel",
+    done = subprocess.run(["biber", "--tool", "--validate-datamodel",
                            "-O", str(tmp_path / "out.bib"), "lib.bib"],
                           cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:]
-    # The one field outside biblatex's data model is rsbib's own note: biber drops it,
-    # so no style can print it.
-    warnings = [w for w in re.findall(r"^WARN - .*", done.stdout, re.M)
-                if "Field 'rsbibnote' invalid in data model - ignoring" not in w]
-    assert warnings == [], done.stdout[-3000:]
-    assert "rsbibnote" in (tmp_path / "lib.bib").read_text()
-    assert "rsbibnote" not in (tmp_path / "out.bib").read_text(encoding="utf-8")
+    bib = (tmp_path / "lib.bib").read_text()
+    # Two complaints are expected. rsbib's own note is outside biblatex's data model: biber
+    # drops it, so no style can print it. The data model types `volume` as an integer, but a
+    # volume such as ISPRS Annals' "IV-2/W7" is printed as it is by biber's normal run
+    # (tests/test_export_compile.py); in `number` it would print as an issue.
+    words = len(re.findall(r"volume = \{(?!\d+\})", bib))
+    volume = "Invalid value of field 'volume' must be datatype 'integer'"
+    complaints = re.findall(r"^(?:WARN|ERROR) - .*", done.stdout, re.M)
+    assert [c for c in complaints if "Field 'rsbibnote' invalid" not in c and volume not in c] == []
+    assert len([c for c in complaints if volume in c]) == words == 1
+    assert "rsbibnote" in bib and "rsbibnote" not in (tmp_path / "out.bib").read_text(encoding="utf-8")
 
 
 def test_csl_json_renders_with_pandoc_citeproc(synced_db, tmp_path):
