@@ -35,6 +35,7 @@ from rsbib.bib.fields import (
     to_version_of_record,
 )
 from rsbib.bib.file import BibEntry
+from rsbib.metadata.authors import split_authors
 from rsbib.metadata.records import Author, Outcome, RowToResolve, WorkRecord
 from rsbib.resolve.cache import AnswerCache
 from rsbib.resolve.matching import AUTHOR_OVERLAP, TITLE_WITH_AUTHORS, author_overlap
@@ -164,8 +165,7 @@ def _work_record(library: Any, row: dict) -> WorkRecord:
     authors = [Author(a["family"] or a["name"], a["given"] or "") for a in library.db.query(
         "SELECT a.name, a.family, a.given FROM work_authors w JOIN authors a ON a.id = w.author_id"
         " WHERE w.work_id = ? ORDER BY w.position", [row["id"]])]
-    if not authors and row.get("authors"):
-        authors = [Author.parse(name) for name in row["authors"].split(" and ")]
+    authors = authors or split_authors(row.get("authors"))
     fields = WorkRecord.__dataclass_fields__
     return WorkRecord(**{k: v for k, v in row.items() if k in fields and k != "authors"},
                       authors=authors)

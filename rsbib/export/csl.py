@@ -67,6 +67,8 @@ def item_json(item: Item) -> dict:
         _arxiv(data, w.arxiv_id, preprint=w.type == "preprint", doi=bool(w.doi))
     if w.title_en:
         data["title-short"] = w.title_en
+    if w.abstract:
+        data["abstract"] = w.abstract
     return data
 
 

@@ -16,6 +16,7 @@ import bibtexparser
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from rsbib import RsbibError
 from rsbib.metadata.identifiers import clean
 
 EMBEDDED_LIST = "awesome-rsfm-2024-02-27.md"
@@ -364,7 +365,7 @@ def _cite_blocks(fence: Token, source: str, problems: list[Problem]) -> list[Cit
     return blocks
 
 
-class SourceError(Exception):
+class SourceError(RsbibError):
     """The list cannot be read: missing file, bad bytes, network failure."""
 
 

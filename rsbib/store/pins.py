@@ -7,6 +7,7 @@ included) can undo them.
 
 from __future__ import annotations
 
+from rsbib import RsbibError
 from rsbib.metadata.identifiers import normalize_arxiv_id, publication_doi
 from rsbib.store.library import Library
 from rsbib.store.reapply import BINDINGS, NOT_A_PAPER, WORK_FIELDS, apply_all
@@ -17,7 +18,7 @@ SET_ALIASES = {"doi": "doi", "arxiv": "arxiv_id", "arxiv_id": "arxiv_id"}
 TYPES = ("journal-article", "proceedings-article", "preprint", "misc")
 
 
-class CorrectionError(ValueError):
+class CorrectionError(RsbibError, ValueError):
     """A correction that cannot be right (bad DOI, unknown field, key taken...)."""
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import sqlite_utils
 
+from rsbib import RsbibError
 from rsbib.lists import history
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 STATUSES = ("resolved", "pending", "unresolved", "ambiguous", "failed", "not-a-paper")
 # `pending`: no service has been asked about the row yet (new, changed, offline, interrupted);
 # `unresolved`: asked, and no service holds the paper.
@@ -60,8 +61,11 @@ ORDER BY year DESC, citekey
 PAPERS_COLUMNS = {"citekey": str, "title": str, "authors": str, "year": int, "venue": str,
                   "type": str, "doi": str, "arxiv_id": str, "categories": str, "status": str,
                   "rows": int, "work_id": int, "entry_id": int}
-SEARCHED = {"works": ["title", "authors", "venue", "abstract"],
+# The full-text indexes: words of titles, venues and abstracts are stemmed (porter), names
+# are not (NAMES), so "change" finds "changes" and never the author "Chang".
+SEARCHED = {"works": ["title", "venue", "abstract"],
             "entries": ["title", "abbreviation", "publication"]}
+NAMES = {"authors": ["name"]}
 
 
 def now() -> str:
@@ -69,7 +73,7 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class LibraryError(Exception):
+class LibraryError(RsbibError):
     """library.db cannot be opened or is not an rsbib library."""
 
 
@@ -93,7 +97,7 @@ def migrate(db: sqlite_utils.Database, readonly: bool) -> None:
             raise LibraryError("is an older or empty library; run `rsbib sync` first")
         return
     steps = {0: create_schema, 1: add_corrections, 2: add_history,
-             3: add_run_services, 4: browse_schema}
+             3: add_run_services, 4: browse_schema, 5: search_schema}
     while version < SCHEMA_VERSION:
         with db.atomic():
             steps[version](db)
@@ -200,6 +204,23 @@ def browse_schema(db: sqlite_utils.Database) -> None:
     for table, columns in SEARCHED.items():
         db.table(table).disable_fts()
         db.table(table).enable_fts(columns, create_triggers=True, tokenize="porter")
+
+
+def search_schema(db: sqlite_utils.Database) -> None:
+    """Schema 6: abstracts searched, names indexed apart and unstemmed (authors_fts).
+
+    works_fts is rebuilt without the authors column (a name is not a word to stem) and with
+    the abstract; authors get an index of their own, matched as written.
+    """
+    if "abstract" not in db.table("works").columns_dict:
+        db.table("works").add_column("abstract", str)
+    for table in {**SEARCHED, **NAMES}:
+        if db.table(table).detect_fts():
+            db.table(table).disable_fts()
+    for table, columns in SEARCHED.items():
+        db.table(table).enable_fts(columns, create_triggers=True, tokenize="porter")
+    for table, columns in NAMES.items():
+        db.table(table).enable_fts(columns, create_triggers=True)
 
 
 def refresh_papers(db: sqlite_utils.Database) -> None:
