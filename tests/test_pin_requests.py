@@ -1,8 +1,8 @@
 """Issue 11, finding 7: `pin` stores every correction asked, or none, and says exactly what it stored."""
 
 import json
-import sqlite3
 import re
+import sqlite3
 
 import pytest
 
