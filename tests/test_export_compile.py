@@ -42,9 +42,9 @@ def _tools_or_skip():
 
 
 def _document(style: str) -> str:
-    if style in BIBLATEX_STYLES:
+    if style in BIBLATEX_STYLES:  # every author printed (maxbibnames), so every name can be read
         return (f"{PAGE}\\usepackage[american]{{babel}}\\usepackage{{csquotes}}"
-                f"\\usepackage[backend=biber,style={BIBLATEX_STYLES[style]}]{{biblatex}}\\addbibresource{{lib.bib}}"
+                f"\\usepackage[backend=biber,maxbibnames=99,style={BIBLATEX_STYLES[style]}]{{biblatex}}\\addbibresource{{lib.bib}}"
                 "\\begin{document}\\nocite{*}\\printbibliography\\end{document}\n")
     return (f"{PAGE}{BIBTEX_STYLES[style]}\\begin{{document}}\\nocite{{*}}\\bibliographystyle{{{style}}}"
             "\\bibliography{lib}\\end{document}\n")
