@@ -97,16 +97,15 @@ def test_resolved_only_and_output_file(synced_db, tmp_path):
 def test_chinese_papers_are_exported_with_a_warning(synced_db):
     result = export(synced_db, "-c", "survey")
     assert "anon2023yaogan: title has characters pdflatex cannot set" in result.stderr
-    assert result.stdout.isascii() is False  # the original is kept, UTF-8, in origtitle
-    for line in result.stdout.splitlines():
-        if not line.strip().startswith("origtitle"):
-            assert line.isascii(), line
+    # pdflatex-safe throughout: the original script only with --unicode (biblatex-apa prints origtitle)
+    assert result.stdout.isascii() and "origtitle" not in result.stdout
+    assert "language = {chinese}" in result.stdout
 
 
 def test_biblatex_and_csl_keep_utf8(synced_db):
     biblatex = export(synced_db, "--format", "biblatex").stdout
     assert "Mañas, Oscar" in biblatex  # UTF-8 where pdflatex sets it; Chinese as pinyin
-    assert "title = {Yáogǎn dà móxíng" in biblatex and "origtitle = {遥感大模型" in biblatex
+    assert "title = {Yáogǎn dà móxíng" in biblatex and "遥感大模型" not in biblatex
     unicode = export(synced_db, "--format", "biblatex", "--unicode").stdout
     assert "遥感大模型" in unicode
     assert len(keys_of(biblatex)) == len(expected_keys(synced_db))
@@ -156,12 +155,11 @@ GOLDEN = [
          publisher="IEEE", arxiv_id="2103.16607", primary_class="cs.CV"), ENTRY,
          [Author("Mañas", "Oscar"), Author("Giró-i-Nieto", "Xavier")]),
      r"""@inproceedings{manas2021seasonal,
-  author = {Ma{\~n}as, Oscar and Gir{\'o}-i-Nieto, Xavier},
+  author = {Ma{\~n}as, Oscar and Gir{\'o}{-}i{-}Nieto, Xavier},
   title = {Seasonal Contrast: Unsupervised Pre-Training From Uncurated Remote Sensing Data},
   booktitle = {IEEE/CVF International Conference on Computer Vision},
   year = {2021},
   pages = {9394--9403},
-  publisher = {IEEE},
   doi = {10.1109/iccv48922.2021.00928},
   eprint = {2103.16607},
   archiveprefix = {arXiv},
@@ -178,7 +176,7 @@ GOLDEN = [
   title = {A Billion-scale Foundation Model for Remote Sensing Images},
   howpublished = {arXiv preprint arXiv:2304.05215},
   year = {2023},
-  month = {April},
+  month = apr,
   eprint = {2304.05215},
   archiveprefix = {arXiv},
   primaryclass = {cs.CV},
@@ -207,7 +205,6 @@ GOLDEN = [
   journal = {National Remote Sensing Bulletin},
   year = {2024},
   doi = {10.11834/jrs.20233313},
-  origtitle = {遥感基础模型发展综述与未来设想},
   language = {chinese}
 }
 """),
@@ -268,11 +265,21 @@ def test_bibtex_export_compiles_with_bibtex_and_pdflatex(synced_db, tmp_path):
 def test_biblatex_export_passes_biber_validation(synced_db, tmp_path):
     tool("biber")
     (tmp_path / "lib.bib").write_text(export(synced_db, "--format", "biblatex").stdout, encoding="utf-8")
-    done = subprocess.run(["biber", "--tool", "--validate-datamodel", "--dieondatamodel",
+    done = subprocess.run(["biber", "--tool", "--validate-datamodel",
                            "-O", str(tmp_path / "out.bib"), "lib.bib"],
                           cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:]
-    assert "WARN" not in done.stdout, done.stdout[-3000:]
+    bib = (tmp_path / "lib.bib").read_text()
+    # Two complaints are expected. rsbib's own note is outside biblatex's data model: biber
+    # drops it, so no style can print it. The data model types `volume` as an integer, but a
+    # volume such as ISPRS Annals' "IV-2/W7" is printed as it is by biber's normal run
+    # (tests/test_export_compile.py); in `number` it would print as an issue.
+    words = len(re.findall(r"volume = \{(?!\d+\})", bib))
+    volume = "Invalid value of field 'volume' must be datatype 'integer'"
+    complaints = re.findall(r"^(?:WARN|ERROR) - .*", done.stdout, re.M)
+    assert [c for c in complaints if "Field 'rsbibnote' invalid" not in c and volume not in c] == []
+    assert len([c for c in complaints if volume in c]) == words == 1
+    assert "rsbibnote" in bib and "rsbibnote" not in (tmp_path / "out.bib").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -286,7 +293,8 @@ def test_csl_json_renders_with_pandoc_citeproc(synced_db, tmp_path):
     assert done.returncode == 0, done.stderr
     rendered = done.stdout.casefold()  # citeproc styles change the case of titles
     for item in items:
-        assert item["title"].split(":")[0][:25].casefold() in rendered, item["id"]
+        title = re.sub(r"<[^>]+>", "", item["title"])  # the nocase spans are markup, not text
+        assert title.split(":")[0][:25].casefold() in rendered, item["id"]
     assert len([p for p in rendered.split("\n\n") if p.strip()]) == len(items)
 
 

@@ -47,7 +47,8 @@ def test_recorded_arxiv_answers_parse():
         assert set(found) == {"1707.08567", "astro-ph/0601001"}
         workshop = found["1707.08567"]
         assert workshop.title.startswith("Proceedings of Workshop AEW10")
-        assert len(workshop.authors) == 34 and workshop.authors[0].family == "Immink"
+        # arXiv writes the whole name "Kees A. Schouhamer Immink": his family name follows the initial
+        assert len(workshop.authors) == 34 and workshop.authors[0].family == "Schouhamer Immink"
         assert (workshop.arxiv_year, workshop.primary_class) == (2017, "cs.IT")
         assert found["astro-ph/0601001"].journal_ref == "ActaAstron.56:1-50,2006"
         assert set(failures) == {"0808.05394"} and isinstance(failures["0808.05394"], BadAnswer)

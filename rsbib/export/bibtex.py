@@ -10,15 +10,19 @@ from bibtexparser.library import Library as BibLibrary
 from bibtexparser.model import Entry, Field
 
 from rsbib.export.items import Item, Work, provisional_warning
-from rsbib.export.latex import balanced, clean_text, escape, protect_title, transliterate, unsettable
+from rsbib.export.latex import balanced, escape, protect_title, transliterate, unsettable
+from rsbib.metadata.records import Author
 from rsbib.metadata.translit import has_han
 from rsbib.metadata.venues import canonical_name, short_publisher
 
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
+# BibTeX's month macros: each style prints them in its own form (abbrv "Apr.", plain "April").
+MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _ENGLISH_IN_PARENS = re.compile(r"\(([^()]*[A-Za-z][^()]*)\)\s*$")
-# rsbib's own notes on an entry go where no standard style prints them: `annote`
-# (BibTeX) / `annotation` (biblatex), plus a `keywords` tag a user can filter on.
+# rsbib's own notes on an entry go where no style prints them: a field of rsbib's own
+# (`annote` and `annotation` are printed by annotated styles and biblatex-apa), plus a
+# `keywords` tag a user can filter on. BibTeX styles skip fields they do not know;
+# biber drops fields outside its data model.
+NOTE_FIELD = "rsbibnote"
 TAGS = {"list-venue": "venue as given by the list's label",
         "unverified": "listed, but not found in arXiv, Crossref or DBLP",
         "no-authors": "authors not on record in Crossref"}
@@ -59,8 +63,8 @@ class Writer:
             english = item.work.title_en if item.work else None
             self.warnings.append(
                 f"{item.key}: title has characters pdflatex cannot set; written as "
-                f"{'its English title' if english else 'pinyin'}, original in origtitle "
-                "(--unicode prints it)")
+                f"{'its English title' if english else 'pinyin'} "
+                "(--unicode writes the original)")
             value = english or transliterate(value)
         return protect_title(value, ascii_only=self.ascii_only)
 
@@ -77,10 +81,23 @@ class Writer:
         return self.text(entry.abbreviation or transliterate(entry.title).split(":")[0])
 
     def names(self, item: Item) -> str:
-        """Authors joined by "and"; an organisation (a whole name, no given name) braced,
-        so that BibTeX does not read "Paderborn University" as "University, P."."""
-        return " and ".join(f"{{{self.text(a.family)}}}" if not a.given and " " in a.family.strip()
-                            else self.text(a.name) for a in item.authors)
+        return " and ".join(self.name(a) for a in item.authors)
+
+    def name(self, author: Author) -> str:
+        """"Family, Given", the family name kept whole.
+
+        An organisation (a whole name, no given name) is braced, so that BibTeX
+        does not read "Paderborn University" as "University, P.". BibTeX splits a
+        family name at hyphens and takes a lower-case part for a particle
+        ("Giró-i-Nieto" prints "Giró-i Nieto"): such hyphens are braced, as DBLP
+        writes them.
+        """
+        family = self.text(author.family)
+        if not author.given and " " in author.family.strip():
+            return f"{{{family}}}"
+        if any(part[:1].islower() for part in author.family.split("-")[1:]):
+            family = family.replace("-", "{-}")
+        return f"{family}, {self.text(author.given)}" if author.given else family
 
     # -- entries ------------------------------------------------------------------
 
@@ -88,7 +105,7 @@ class Writer:
         notes: list[str] = []
         entry_type, f = self._work(item, notes) if item.kind == "work" else self._row(item, notes)
         if notes:
-            f["annotation" if self.biblatex else "annote"] = self.text(
+            f[NOTE_FIELD] = self.text(
                 "rsbib: " + "; ".join(TAGS[n] for n in notes))
             f["keywords"] = ", ".join(f"rsbib-{n}" for n in notes)
         return entry_type, f
@@ -131,7 +148,7 @@ class Writer:
         self._volume(f, w)
         if w.pages:
             f["pages"] = self.text(re.sub(r"\s*[-\u2013\u2014]+\s*", "--", w.pages))
-        if w.publisher and kind in ("proceedings-article", "book-chapter"):
+        if w.publisher and kind == "book-chapter":
             f["publisher"] = self.text(short_publisher(w.publisher) or w.publisher)
         if w.doi:
             f["doi"] = w.doi
@@ -156,14 +173,17 @@ class Writer:
             f["url"] = f"https://arxiv.org/abs/{w.arxiv_id}"
 
     def _volume(self, f: dict, w: Work) -> None:
-        """Volume and number, as each format's rules allow."""
+        """Volume and number, as each format's rules allow.
+
+        BibTeX's styles refuse volume and number together in proceedings (AAAI's
+        "39(4)"): there the number is left out. biblatex prints both, and takes a
+        volume that is not a number ("IV-2/W7") as it is.
+        """
         volume, issue = w.volume, w.issue
-        if w.type in ("proceedings-article", "book-chapter"):
-            issue = None  # plain & co. refuse volume and number together in proceedings
-        elif w.type != "journal-article":
+        if w.type in ("proceedings-article", "book-chapter") and not self.biblatex:
+            issue = None
+        elif w.type not in ("journal-article", "proceedings-article", "book-chapter"):
             return
-        if volume and self.biblatex and not str(volume).isdigit():
-            volume, issue = None, issue or volume  # biber wants an integer volume
         if volume:
             f["volume"] = self.text(str(volume))
         if issue:
@@ -189,9 +209,12 @@ class Writer:
         return ("software" if self.biblatex and item.kind == "project" else "misc"), f
 
     def _original_title(self, f: dict, title: str) -> None:
-        """Keep a title pdflatex cannot set, UTF-8, in a field standard styles do not print."""
+        """Say the language of a title written in pinyin or English for pdflatex.
+
+        The original script is left out: biblatex-apa prints `origtitle`, and
+        pdflatex cannot set it (--unicode writes it as the title).
+        """
         if self._latin(title):
-            f["origtitle"] = clean_text(title)
             f["language"] = "chinese" if has_han(title) else "other"
 
     def _date(self, f: dict, year, month) -> None:
@@ -218,7 +241,8 @@ def write(items: list[Item], biblatex: bool = False, unicode: bool = False,
         if bad:
             writer.warnings.append(f"{item.key}: skipped, unbalanced braces in {', '.join(bad)}")
             continue
-        library.add(Entry(entry_type, item.key, [Field(k, v) for k, v in fields.items()]))
+        library.add(Entry(entry_type, item.key, [
+            Field(k, v, enclosing="no-enclosing" if k == "month" else None) for k, v in fields.items()]))
     fmt = bibtexparser.BibtexFormat()
     fmt.indent = "  "
     fmt.block_separator = "\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from importlib import resources
 
 from pylatexenc.latexencode import UnicodeToLatexEncoder
@@ -95,41 +96,50 @@ def protect_title(title: str, ascii_only: bool = True) -> str:
     in a title written in sentence case, every capitalised word after the first:
     "CNN-Transformer Hybrid for SAR" -> "{CNN}-{Transformer} Hybrid for {SAR}".
     """
+    return mark_capitals(title, lambda text: escape(text, ascii_only),
+                         lambda core: "{" + escape(core, ascii_only) + "}")
+
+
+def mark_capitals(title: str, plain: Callable[[str], str], keep: Callable[[str], str]) -> str:
+    """The title with each word-part whose capitals must stay passed through `keep`, the rest through `plain`.
+
+    BibTeX keeps them with braces, CSL with `<span class="nocase">` (the same words for both).
+    """
     words = clean_text(title).split(" ")
     nouns = proper_nouns()
     sentence = _sentence_case(words)
     out: list[str] = []
-    plain: list[str] = []  # words with no capital to keep, escaped together (most words)
+    run: list[str] = []  # words with no capital to keep, passed on together (most words)
     for n, word in enumerate(words):
         if word.lower() != word:
             after_colon = n == 0 or words[n - 1].endswith((":", ".", "?", "!", "-", "\u2013", "\u2014"))
             parts = _JOINERS.split(word)
 
-            def keep(part: str, after_colon: bool = after_colon) -> bool:
+            def kept(part: str, after_colon: bool = after_colon) -> bool:
                 core = _core(part)
                 return bool(core) and core[0].isalpha() and (
                     _needs_protection(core) or core in nouns
                     or (sentence and not after_colon and core[0].isupper()))
 
-            if any(keep(p) for p in parts[::2]):
-                if plain:
-                    out.append(escape(" ".join(plain), ascii_only))
-                    plain = []
-                out.append("".join(_brace(p, ascii_only) if i % 2 == 0 else p
+            if any(kept(p) for p in parts[::2]):
+                if run:
+                    out.append(plain(" ".join(run)))
+                    run = []
+                out.append("".join(_mark(p, plain, keep) if i % 2 == 0 else plain(p)
                                    for i, p in enumerate(parts)))
                 continue
-        plain.append(word)
-    if plain:
-        out.append(escape(" ".join(plain), ascii_only))
+        run.append(word)
+    if run:
+        out.append(plain(" ".join(run)))
     return " ".join(out)
 
 
-def _brace(part: str, ascii_only: bool) -> str:
-    """Brace the letters of one part of a protected word, leaving punctuation outside."""
+def _mark(part: str, plain: Callable[[str], str], keep: Callable[[str], str]) -> str:
+    """Mark the letters of one part of a protected word, leaving punctuation outside."""
     lead, core, trail = _PART.match(part).groups()  # type: ignore[union-attr]  # always matches
     if core and core[0].isalpha() and (_needs_protection(core) or core[0].isupper()):
-        return escape(lead, ascii_only) + "{" + escape(core, ascii_only) + "}" + escape(trail, ascii_only)
-    return escape(part, ascii_only)
+        return plain(lead) + keep(core) + plain(trail)
+    return plain(part)
 
 
 def balanced(value: str) -> bool:

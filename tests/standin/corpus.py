@@ -28,7 +28,7 @@ class ArxivPaper:
     published: str  # ISO date-time
     doi: str | None = None
     journal_ref: str | None = None
-    primary_category: str = "cs.CV"
+    primary_category: str = ""  # unknown unless the snapshot gives it: none is made up
     summary: str = ""  # the snapshot holds no abstracts: the feed's <summary> stays empty
     synthetic: bool = False
 
@@ -81,7 +81,7 @@ class Corpus:
                 authors=[f"{g} {f}".strip() for g, f in authors],
                 published=arxiv_date(aid),
                 doi=rec["doi"] if rec.get("doi_on_arxiv") else None,
-                primary_category=rec.get("primary_category", "cs.CV"),
+                primary_category=rec.get("primary_category", ""),
                 synthetic=rec.get("synthetic", False),
             )
         if rec.get("doi") and rec.get("type") != "preprint":

@@ -49,12 +49,14 @@ def atom_entry(p: ArxivPaper) -> str:
         lines.append(f'    <link href="https://doi.org/{escape(p.doi)}" rel="related" title="doi"/>')
     lines += [
         f"    <summary>{escape(p.summary)}</summary>",
-        f'    <category term="{p.primary_category}" scheme="http://arxiv.org/schemas/atom"/>',
+        *([f'    <category term="{p.primary_category}" scheme="http://arxiv.org/schemas/atom"/>']
+          if p.primary_category else []),
         f"    <published>{p.published}</published>",
     ]
     if p.synthetic:
         lines.append("    <arxiv:comment>synthetic near-miss record of the rsbib stand-in</arxiv:comment>")
-    lines.append(f'    <arxiv:primary_category term="{p.primary_category}"/>')
+    if p.primary_category:  # the snapshot does not know every paper's category
+        lines.append(f'    <arxiv:primary_category term="{p.primary_category}"/>')
     if p.journal_ref:
         lines.append(f"    <arxiv:journal_ref>{escape(p.journal_ref)}</arxiv:journal_ref>")
     if p.doi:
