@@ -211,12 +211,12 @@ def changes(db_path, since, fmt) -> None:
     from rsbib.lists import changes as report
     with opened(db_path, readonly=True) as library:
         try:
-            old, new = report.versions(library.db, since)
+            old, new = report.versions(library, since)
         except ValueError as exc:
             fail(f"{db_path}: {exc}")
         if old is None:
             click.echo("note: no earlier list recorded; every row counts as added", err=True)
-        found = report.compare_with_library(library.db, old, new)
+        found = report.compare_with_library(library, old, new)
         headings = {r["slug"]: r["heading"] for r in library.db.table("categories").rows}
     if fmt == "json":
         click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))

@@ -127,14 +127,14 @@ def _say_unreachable(service: str, reason: str) -> None:
 
 
 def _print_summary(report) -> None:
-    counts = report.counts
+    counts = report.counts.to_dict()
     echo = lambda text="": click.echo(text, err=True)  # noqa: E731
     requests = ", ".join(f"{n} {service}" for service, n in report.requests.items())
     if report.unchanged:
         echo(f"Nothing new in {report.source} ({report.rows} rows): the library was not "
              "written (--refresh asks the services again).")
     elif report.interrupted:
-        left = report.counts["totals"]["pending"] + report.counts["totals"]["failed"]
+        left = counts["totals"]["pending"] + counts["totals"]["failed"]
         echo(f"Interrupted: kept the {report.saved} rows decided so far; {left} rows are "
              "still to look up: run `rsbib sync` again to ask only those.")
     else:
@@ -145,8 +145,8 @@ def _print_summary(report) -> None:
              "run `rsbib sync` with network to resolve them.")
     echo(status_table(counts))
     for row in report.attention:
-        echo(f"  {row['status']}: line {row['line']} [{row['category']}] "
-             f"{row['abbreviation'] or row['title'][:60]}: {row['note']}")
+        echo(f"  {row.status}: line {row.line} [{row.category}] "
+             f"{row.abbreviation or row.title[:60]}: {row.note}")
     echo(f"{counts['works']} works in the library.")
     if report.listing.get("pruned"):
         echo(f"{report.listing['pruned']} rows no longer in the list were deleted (--prune).")
@@ -177,8 +177,8 @@ def status_table(counts: dict) -> str:
 def status(db_path, as_json) -> None:
     """Rows per table and resolution status, and the number of works."""
     with opened(db_path, readonly=True) as library:
-        counts = library.status_counts()
-        about = _about(library)
+        counts = library.status_counts().to_dict()
+        about = library.about.read()
     if as_json:
         click.echo(json.dumps({**counts, **({"about": about} if about else {})}, indent=2))
     else:
@@ -189,15 +189,6 @@ def status(db_path, as_json) -> None:
             click.echo(f"Built from {about['built_from'][0]}.")
         if about.get("weak_doi"):
             click.echo(f"DOIs on weak evidence (one secondary source): {', '.join(about['weak_doi'])}")
-
-
-def _about(library) -> dict[str, list[str]]:
-    """What the library says about itself (the `about` table a build may write), by key."""
-    about: dict[str, list[str]] = {}
-    if "about" in library.db.table_names():
-        for key, value in library.db.execute("SELECT key, value FROM about ORDER BY rowid"):
-            about.setdefault(key, []).append(value)
-    return about
 
 
 @cli.command()
@@ -215,7 +206,7 @@ def rekey(db_path, yes, dry_run) -> None:
         click.confirm("Regenerate citation keys? Documents citing the old keys will break",
                       abort=True, err=True)
     with opened(db_path, must_exist=True) as library:  # a dry run rolls back
-        changes = library.rekey(dry_run=dry_run)
+        changes = library.keys.rekey(dry_run=dry_run)
     for old, new in changes:
         click.echo(f"{old} -> {new}")
     verb = "would change (dry run, nothing written)" if dry_run else "changed"

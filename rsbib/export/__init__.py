@@ -61,7 +61,7 @@ def collect(library: Library, categories: list[str] | None = None,
     where = " AND ".join(conditions)
     items: list[Item] = []
     seen: set = set()
-    taken = library.taken_keys()
+    taken = library.keys.taken()
     entries = list(library.db.query(sql.format(where=where), params))
     wanted = sorted({e["work_id"] for e in entries if e["work_id"] is not None})
     works, authors = _works(library, wanted), _authors_of(library, wanted)

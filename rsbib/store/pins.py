@@ -8,13 +8,14 @@ included) can undo them.
 from __future__ import annotations
 
 from rsbib.metadata.identifiers import normalize_arxiv_id, publication_doi
+from rsbib.metadata.records import WorkType
 from rsbib.store.library import Library
 from rsbib.store.reapply import BINDINGS, NOT_A_PAPER, WORK_FIELDS, apply_all
 from rsbib.store.schema import now
 
 # `--set doi=...` and `--set arxiv_id=...` bind the row, as --doi and --arxiv do.
 SET_ALIASES = {"doi": "doi", "arxiv": "arxiv_id", "arxiv_id": "arxiv_id"}
-TYPES = ("journal-article", "proceedings-article", "preprint", "misc")
+TYPES = tuple(t.value for t in WorkType)
 
 
 class CorrectionError(ValueError):
@@ -95,7 +96,7 @@ def store(library: Library, entry: dict, changes: list[tuple[str, str | None]]
 
 
 def _check_key_free(library: Library, entry: dict, key: str) -> None:
-    if key not in library.taken_keys():
+    if key not in library.keys.taken():
         return
     own = [r[0] for r in library.db.execute(
         "SELECT w.citekey FROM works w WHERE w.id = ? UNION ALL SELECT ?",
@@ -115,7 +116,7 @@ def clear(library: Library, entry: dict) -> int:
     with library.db.atomic():
         count = library.db.table("corrections").count_where("row_key = ?", [entry["row_key"]])
         library.db.execute("DELETE FROM corrections WHERE row_key = ?", [entry["row_key"]])
-        library.db.execute("UPDATE entries SET resolved_run = NULL, status = 'unresolved', "
+        library.db.execute("UPDATE entries SET resolved_run = NULL, status = 'pending', "
                            "work_id = NULL, note = 'corrections cleared' WHERE id = ?", [entry["id"]])
         return count
 
