@@ -36,7 +36,7 @@ class Runs:
 
     def finish(self, run_id: int, **details: Any) -> None:
         with self.db.atomic():
-            self.db.table("sync_runs").update(run_id, {"finished_at": now(), **details}, alter=True)
+            self.db.table("sync_runs").update(run_id, {"finished_at": now(), **details})
 
     def last(self) -> LastRun | None:
         """The latest sync run (finished or not), if any."""

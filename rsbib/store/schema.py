@@ -195,11 +195,14 @@ def pending_and_kept_answers(db: sqlite_utils.Database) -> None:
 
     Rows no service was asked about were once stored as `unresolved` with no
     `resolved_run` (a sync relabelled them on the fly); they now say `pending`.
-    `answer_cache` (once made by the first answer kept) and `about` (once made
-    by the shipped library's build only) are created here, so every library has them.
+    `answer_cache` (once made by the first answer kept), `about` (once made by
+    the shipped library's build only) and the runs' `pending` count (once added
+    by the first run to finish) are created here, so every library has them.
     """
     db.execute("UPDATE entries SET status = 'pending' "
                "WHERE status = 'unresolved' AND resolved_run IS NULL")
+    if "pending" not in db.table("sync_runs").columns_dict:
+        db.table("sync_runs").add_column("pending", int)
     if "answer_cache" not in db.table_names():
         db.table("answer_cache").create({"service": str, "question": str, "key": str,
                                          "fetched_at": str, "records": str},
