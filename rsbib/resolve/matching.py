@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -79,7 +80,7 @@ class Judgement:
     accepted: bool
     reason: str
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         c = self.candidate
         return {"title": c.title, "doi": c.doi, "arxiv_id": c.arxiv_id, "year": c.year,
                 "venue": c.venue, "score": round(self.score, 1), "accepted": self.accepted,
@@ -96,7 +97,7 @@ class Verdict:
     reason: str
     judgements: list[Judgement]
 
-    def candidates(self) -> list[dict]:
+    def candidates(self) -> list[dict[str, Any]]:
         return [j.summary() for j in self.judgements]
 
 
