@@ -66,7 +66,8 @@ def sync(source, db_path, offline, refresh, prune, allow_shrink, wait) -> None:
     try:
         try:
             text, name = load_source(source, timeout=settings.timeout)
-            refuse_unusable(text, name, parse(text, name))
+            parsed = parse(text, name)
+            refuse_unusable(text, name, parsed)
         except (SourceError, NotAList) as exc:
             fail(str(exc))  # before the library is opened: a bad source creates or changes nothing
         if os.path.isdir(db_path):
@@ -78,7 +79,7 @@ def sync(source, db_path, offline, refresh, prune, allow_shrink, wait) -> None:
                     report = run_sync(library, text, name, offline=offline, refresh=refresh,
                                       settings=settings, start=start,
                                       prune=prune, on_unreachable=_say_unreachable,
-                                      allow_shrink=allow_shrink, stop=stop)
+                                      allow_shrink=allow_shrink, stop=stop, parsed=parsed)
                 finally:
                     if bar is not None:
                         bar.__exit__(None, None, None)

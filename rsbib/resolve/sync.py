@@ -91,7 +91,8 @@ def sync(library: Library, text: str, name: str, offline: bool = False,
          start: Callable[[int], Callable[[int], None]] | None = None,
          prune: bool = False,
          on_unreachable: Callable[[str, str], None] | None = None,
-         allow_shrink: bool = False, stop: Stop | None = None) -> SyncReport:
+         allow_shrink: bool = False, stop: Stop | None = None,
+         parsed: ParsedList | None = None) -> SyncReport:
     """Store the rows of the list `text` (read from `name`), resolve the unsettled ones, key the works.
 
     The caller reads the list first (awesome.load_source), so a list that
@@ -103,11 +104,12 @@ def sync(library: Library, text: str, name: str, offline: bool = False,
     raises ShrinkRefused unless `allow_shrink`. A sync with nothing new to
     write (the same list as last time, nothing left to ask) writes nothing.
     When `stop` is set (SIGINT, SIGTERM) the rows decided so far are stored
-    and the report says `interrupted`.
+    and the report says `interrupted`. `parsed`: the list `text` already parsed
+    by the caller (a 20,000-row list takes seconds to parse), else it is parsed here.
     """
     settings = settings or Settings.from_env()
     stop = stop or Stop()
-    parsed = parse(text, name)
+    parsed = parsed or parse(text, name)
     if not allow_shrink:
         refuse_shrink(library, parsed, name)
     sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -15,6 +15,7 @@ from typing import Any
 import sqlite_utils
 
 from rsbib.lists.parse import CiteBlock, ParsedList, Row
+from rsbib.lists.tokens import gc_paused
 from rsbib.metadata.identifiers import read_link
 from rsbib.metadata.records import ANSWERED, Entry, EntryStatus, RowToResolve
 from rsbib.store import reapply
@@ -30,6 +31,7 @@ class Entries:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
 
+    @gc_paused
     def store(self, parsed: ParsedList, run_id: int | None = None,
               prune: bool = False) -> dict[str, int]:
         """Write categories, entries and cite blocks of the list, keeping resolutions.
@@ -71,7 +73,10 @@ class Entries:
                 counts["unlisted"] = len(unlisted)
             self._rewrite(changed)
             if new:
-                self.db.table("entries").insert_all(new, batch_size=500)
+                columns = list(new[0])
+                self.db.conn.executemany(
+                    f"INSERT INTO entries ({', '.join(f'[{c}]' for c in columns)}) "
+                    f"VALUES ({', '.join('?' * len(columns))})", [[r[c] for c in columns] for r in new])
             used = {c.slug for c in parsed.categories}
             self.db.conn.executemany(
                 "DELETE FROM categories WHERE slug = ? AND NOT EXISTS "
