@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from rsbib import __version__
+from rsbib import RsbibError, __version__
 
 DEFAULT_ARXIV_URL = "https://export.arxiv.org/api/query"
 DEFAULT_CROSSREF_URL = "https://api.crossref.org"
 DEFAULT_DBLP_URL = "https://dblp.org/search/publ/api"
+
+
+class SettingsError(RsbibError, ValueError):
+    """An environment variable rsbib reads holds a value it cannot use."""
 
 
 def _float(name: str, default: float) -> float:
@@ -19,7 +23,7 @@ def _float(name: str, default: float) -> float:
     try:
         return float(value)
     except ValueError:
-        raise ValueError(f"{name}={value!r} is not a number") from None
+        raise SettingsError(f"{name}={value!r} is not a number") from None
 
 
 @dataclass(frozen=True)

@@ -126,9 +126,6 @@ SQL_TEXT = re.compile(r"\bSELECT\b.*\bFROM\b|\bINSERT\s+(OR\s+\w+\s+)?INTO\b|\bU
                       re.DOTALL)
 # Modules other helpers empty of SQL in parallel (issue 22); the coordinator removes these after merging.
 SQL_NOT_YET_MOVED = (
-    "rsbib/cli/",  # moved by "commands" (issue 22)
-    "rsbib/export/",  # moved by "commands" (issue 22)
-    "rsbib/web/bib.py",  # moved by "commands" (issue 22)
     "rsbib/search/",  # moved by "search" (issue 22)
     "rsbib/web/search.py",  # moved by "search" (issue 22)
 )

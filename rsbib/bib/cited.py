@@ -14,6 +14,8 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from rsbib import RsbibError
+
 ALL = "*"  # \nocite{*}: every entry
 
 _LINE = re.compile(
@@ -23,7 +25,7 @@ _LINE = re.compile(
     r"|\\@input\{(?P<input>[^}]*)\}")
 
 
-class AuxError(ValueError):
+class AuxError(RsbibError, ValueError):
     """An .aux file that cannot be read."""
 
 
@@ -130,13 +132,3 @@ def read_citations(aux_files, key_values) -> Citations:
         for key in found.keys:
             citations.add(key, found.source[key])
     return parse_keys(key_values, citations)
-
-
-def choose(library, items: list, citations: Citations,
-           document_order: bool = True) -> tuple[list, list[str]]:
-    """The cited items among `items`, and one line for each cited key they lack."""
-    from rsbib.export import collect
-
-    chosen, missing = select(items, citations, document_order)
-    known = [item.key for item in collect(library, listed_only=False)] if missing else []
-    return chosen, report_missing(missing, citations, known)

@@ -16,6 +16,8 @@ import bibtexparser
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock, String
 from pylatexenc.latex2text import LatexNodes2Text
 
+from rsbib import RsbibError
+
 # bibtexparser logs every broken block; the caller reports them itself, once, on stderr.
 logging.getLogger("bibtexparser").setLevel(logging.ERROR)
 
@@ -24,7 +26,7 @@ MONTH_MACROS = {m: m.capitalize() for m in
 _TO_TEXT = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
 
 
-class BibError(ValueError):
+class BibError(RsbibError, ValueError):
     """The file cannot be read as BibTeX at all (str() is the one line to show)."""
 
 

@@ -1,73 +1,37 @@
-"""The `rsbib` command group and what its commands share: the --db option, opening the library, errors.
+"""The `rsbib` command group and what its commands share: the --db option, writing output, the one error path.
 
-Data goes to stdout, messages to stderr. Exit codes: 0 all good; 1 the run
-finished but some rows failed or are ambiguous; 2 usage or input error.
+Data goes to stdout, messages to stderr. Every RsbibError ends a command here (Commands), in
+one line with its exit code: 0 all good; 1 the run finished but some rows failed or are
+ambiguous, or a lookup found nothing; 2 usage or input error.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import sqlite3
 import sys
-from contextlib import contextmanager, suppress
-from typing import NoReturn
+from contextlib import suppress
 
 import click
 
-from rsbib import __version__
-from rsbib.store.library import Library, LibraryError
+from rsbib import RsbibError, __version__
 
 db_option = click.option(
     "--db", "db_path", default="library.db", show_default=True, metavar="PATH",
     help="The library file.")
 
 
-def fail(message: str) -> NoReturn:
-    """A usage or input error: one line on stderr, exit 2."""
-    click.echo(f"rsbib: {message}", err=True)
-    sys.exit(2)
-
-
-@contextmanager
-def opened(db_path: str, must_exist: bool = False, readonly: bool = False):
-    """The library, or a one-line error and exit 2. `readonly` commands never write to it.
-
-    Every SQLite failure while it is open (damaged pages, locked, not a
-    database, read-only) ends the command in one line saying the way out.
-    """
-    from rsbib.store.guard import LibraryUnusable, guarded, lock_timeout
-
-    if (must_exist or readonly) and not os.path.exists(db_path):
-        fail(f"{db_path}: no such library (run `rsbib sync --db {db_path}` first)")
-    if os.path.isdir(db_path):
-        fail(f"{db_path}: cannot open as a library (it is a directory)")
-    try:
-        with guarded(db_path):
-            try:
-                library = Library(db_path, readonly=readonly, busy_timeout=lock_timeout())
-            except LibraryError as exc:
-                if isinstance(exc.__cause__, sqlite3.Error):
-                    raise exc.__cause__ from exc
-                fail(str(exc))
-            try:
-                yield library
-            finally:
-                library.close()
-    except LibraryUnusable as exc:
-        fail(str(exc))
-
-
 class Commands(click.Group):
-    """rsbib's commands; a failed write to stdout or stderr ends one in one line, not a traceback."""
+    """rsbib's commands. The one place errors end a command: each RsbibError as its one line
+    and exit code; a failed write to stdout or stderr in one line, not a traceback."""
 
     def invoke(self, ctx):
-        from rsbib.files.output import OutputError, quiet_exit_on_closed_pipe, reason
+        from rsbib.files.output import quiet_exit_on_closed_pipe, reason
 
         try:
             return super().invoke(ctx)
-        except OutputError as exc:
-            fail(str(exc))
+        except RsbibError as exc:
+            with suppress(OSError):
+                click.echo(f"rsbib: {exc.message}", err=True)
+            sys.exit(exc.exit_code)
         except BrokenPipeError:
             quiet_exit_on_closed_pipe()  # `rsbib export | head`: the reader has all it wanted
         except OSError as exc:
@@ -102,15 +66,3 @@ def write_atomically(path: str, text: str) -> bool:
     from rsbib.files.output import write_text
 
     return write_text(path, text)
-
-
-def check_list_target(source: str | None, in_place: bool, output: str | None) -> None:
-    """Where a changed list goes: --in-place (the --source file) or -o FILE, never both; else exit 2."""
-    if in_place and not source:
-        fail("--in-place needs --source: the embedded list cannot be changed")
-    if in_place and source and re.match(r"^https?://", source, re.IGNORECASE):
-        fail("--in-place needs a file; the list was read from a URL (use -o FILE)")
-    if in_place and output:
-        fail("give -o FILE or --in-place, not both")
-    if output and source and os.path.abspath(output) == os.path.abspath(source):
-        fail("-o names the source file; use --in-place to overwrite it")

@@ -7,15 +7,16 @@ import sys
 
 import click
 
-from rsbib.cli.app import cli, db_option, fail, opened, write_atomically
+from rsbib.cli.app import cli, db_option, write_atomically
+from rsbib.export.formats import NAMES as FORMATS
 
 
 @cli.command()
 @db_option
 @click.option("--category", "-c", "categories", multiple=True, metavar="NAME",
               help="A table: slug, unique prefix or heading (repeatable; default: all).")
-@click.option("--format", "fmt", type=click.Choice(["bibtex", "biblatex", "csl-json"]),
-              default="bibtex", show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=FORMATS[0], show_default=True,
+              help="Output format.")
 @click.option("--resolved-only", is_flag=True, help="Leave out rows that no API confirmed.")
 @click.option("--journal-abbrev", is_flag=True,
               help="Journals by their ISO 4 abbreviation (IEEE Trans. Geosci. Remote Sens.).")
@@ -42,46 +43,24 @@ def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, out
     With --aux/--keys, each cited key the library lacks is named on stderr
     with the library's nearest keys, and the exit code is 1.
     """
-    from rsbib.export import CategoryError, collect, match_categories, render
+    from rsbib.export.pipeline import ExportOptions, export_library
 
-    with opened(db_path, readonly=True) as library:
-        try:
-            slugs = match_categories(library, categories) if categories else None
-        except CategoryError as exc:
-            fail(str(exc))
-        items = collect(library, slugs, resolved_only, listed_only=not (aux_files or key_values))
-        missing = []
-        if aux_files or key_values:
-            items, missing = _cited_items(library, items, aux_files, key_values, order, categories)
-    text, warnings = render(items, fmt, unicode=unicode, journal_abbrev=journal_abbrev)
-    for warning in warnings:
+    done = export_library(ExportOptions(
+        format=fmt, categories=categories, resolved_only=resolved_only, aux_files=aux_files,
+        keys=key_values, document_order=(order == "document"), unicode=unicode,
+        journal_abbrev=journal_abbrev, db_path=db_path))
+    for line in done.missing:
+        click.echo(f"rsbib: {line}", err=True)
+    for warning in done.warnings:
         click.echo(f"warning: {warning}", err=True)
     if output and output != "-":
-        changed = write_atomically(output, text)
-        click.echo(f"{len(items)} entries written to {output}" if changed else
-                   f"{output} unchanged ({len(items)} entries)", err=True)
+        changed = write_atomically(output, done.text)
+        click.echo(f"{len(done.items)} entries written to {output}" if changed else
+                   f"{output} unchanged ({len(done.items)} entries)", err=True)
     else:
-        write_atomically("-", text)
-    if missing:
+        write_atomically("-", done.text)
+    if done.missing:
         sys.exit(1)
-
-
-def _cited_items(library, items, aux_files, key_values, order, categories):
-    """--aux/--keys: the items the document cites; the keys the library lacks, named on stderr."""
-    from rsbib.bib.cited import AuxError, choose, read_citations
-
-    if categories:
-        fail("--aux/--keys choose entries by citation; leave out --category")
-    try:
-        citations = read_citations(aux_files, key_values)
-    except AuxError as exc:
-        fail(str(exc))
-    if not (citations.keys or citations.cites_all):
-        fail("--keys names no key")
-    chosen, missing = choose(library, items, citations, document_order=(order == "document"))
-    for line in missing:
-        click.echo(f"rsbib: {line}", err=True)
-    return chosen, missing
 
 
 @cli.command()
@@ -90,7 +69,7 @@ def _cited_items(library, items, aux_files, key_values, order, categories):
 @click.option("--field", type=click.Choice(["author", "title", "venue", "year", "category", "key"]),
               help="Search the query's plain words in this field only.")
 @click.option("--format", "fmt", default="table", show_default=True,
-              type=click.Choice(["table", "keys", "bibtex", "biblatex", "csl-json", "json"]),
+              type=click.Choice(["table", "keys", *FORMATS, "json"]),
               help="table: aligned on a terminal, tab-separated when piped.")
 def search(query, db_path, field, fmt) -> None:
     """Find papers: full text over works and the list's rows, with field filters.
@@ -103,21 +82,10 @@ def search(query, db_path, field, fmt) -> None:
 
     Exit code 1 when nothing matches.
     """
-    from rsbib.search.query import QueryError, parse_query, results
-    from rsbib.search.query import search as find
+    from rsbib.search.find import SearchOptions, find_papers
+    from rsbib.search.query import results
 
-    try:
-        terms = parse_query(" ".join(query), field)
-    except QueryError as exc:
-        fail(str(exc))
-    with opened(db_path, readonly=True) as library:
-        try:
-            items = find(library, terms)
-        except QueryError as exc:
-            fail(str(exc))
-    if not items:
-        click.echo(f"rsbib: nothing matches {' '.join(query)!r}", err=True)
-        sys.exit(1)
+    items = find_papers(SearchOptions(query, db_path, field))
     terminal = sys.stdout.isatty()
     text, warnings = results(items, fmt, terminal, shutil.get_terminal_size().columns)
     for warning in warnings:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import re
 import sys
 
 import click
 
-from rsbib.cli.app import check_list_target, cli, db_option, fail, opened, write_atomically
+from rsbib.cli.app import cli, db_option, write_atomically
 from rsbib.lists.check import KINDS as CHECK_KINDS
-from rsbib.lists.parse import SourceError
 
 
 @cli.command()
@@ -42,43 +39,25 @@ def check(source, db_path, fmt, fix, output, in_place, only, fail_on) -> None:
       rsbib check --source README.md --fix -o FIXED.md
       rsbib check --source README.md --fix --in-place --only stale-venue
     """
-    from rsbib.lists.check import check as find
-    from rsbib.lists.check import failing, fixed_text, not_in_library
-    from rsbib.lists.parse import load_source, parse
+    from rsbib.lists.check import CheckOptions, check_list
 
-    if (output or in_place) and not fix:
-        fail(f"{'-o' if output else '--in-place'} writes a fixed list: give --fix too")
-    if fix and not (output or in_place):
-        fail("--fix needs -o FILE or --in-place")
-    check_list_target(source, in_place, output)
-    if only and "any" not in fail_on and set(fail_on) - set(only):
-        fail(f"--fail-on {sorted(set(fail_on) - set(only))[0]} can never fail: --only leaves it out")
-    try:
-        text, name = load_source(source)
-    except SourceError as exc:
-        fail(str(exc))
-    parsed = parse(text, name)
-    with opened(db_path, readonly=True) as library:
-        findings = find(parsed, text, library, only)
-        unknown = not_in_library(parsed, library)
-    if unknown:
-        click.echo(f"warning: {len(unknown)} rows of {name} are not in {db_path} and were not "
-                   f"checked (first: line {unknown[0].line}); run `rsbib sync"
+    done = check_list(CheckOptions(source, db_path, fix, output, in_place, only, fail_on))
+    if done.unknown:
+        click.echo(f"warning: {len(done.unknown)} rows of {done.name} are not in {db_path} and were not "
+                   f"checked (first: line {done.unknown[0].line}); run `rsbib sync"
                    f"{' --source ' + source if source else ''}` first", err=True)
     if fmt == "json":
-        click.echo(json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([f.to_dict() for f in done.findings], indent=2, ensure_ascii=False))
     else:
-        _print_findings(findings, parsed)
-    if fix:
-        new, count, problems = fixed_text(text, parsed, findings, only)
+        _print_findings(done.findings, done.parsed)
+    if done.fixed is not None and done.target is not None:
+        new, count, problems = done.fixed
         for problem in problems:
-            click.echo(f"warning: {name}: {problem}", err=True)
-        target = source if in_place else output
-        write_atomically(target, new)
-        click.echo(f"{count} cells fixed in {target}", err=True)
-    failed = failing(findings, fail_on)
-    if failed:
-        click.echo(f"rsbib check: {len(failed)} findings of kinds named by --fail-on", err=True)
+            click.echo(f"warning: {done.name}: {problem}", err=True)
+        write_atomically(done.target, new)
+        click.echo(f"{count} cells fixed in {done.target}", err=True)
+    if done.failed:
+        click.echo(f"rsbib check: {len(done.failed)} findings of kinds named by --fail-on", err=True)
         sys.exit(1)
 
 
@@ -111,70 +90,17 @@ def add(id_or_url, category, abbr, code_url, source, in_place, output, allow_dup
       rsbib add 10.1109/TGRS.2024.3390838 -c vision-language --source README.md --in-place
       rsbib add https://arxiv.org/abs/2312.10115 -c benchmark --allow-duplicate
     """
-    from rsbib.export import CategoryError, pick_tables
-    from rsbib.lists import add as adding
-    from rsbib.lists.parse import load_source, parse
-    from rsbib.settings import Settings
+    from rsbib.lists.add_paper import AddOptions, add_paper
 
-    check_list_target(source, in_place, output)
-    if code_url is not None and not re.match(r"^https?://\S+$", code_url):
-        fail(f"--code {code_url!r} is not an http(s) URL")
-    try:
-        link = adding.read_identifier(id_or_url)
-        text, name = load_source(source)
-        settings = Settings.from_env()
-    except (adding.AddError, SourceError, ValueError) as exc:
-        fail(str(exc))
-    parsed = parse(text, name)
-    tables = [{"slug": c.slug, "heading": c.heading} for c in parsed.categories]
-    try:
-        slug = pick_tables(tables, (category,))[0] if category is not None else None
-    except CategoryError as exc:
-        fail(str(exc))
-    synced = {}
-    if os.path.isfile(db_path):
-        with opened(db_path, readonly=True) as library:
-            synced = adding.synced_works(library, parsed)
-    listed = adding.listed_by_identifier(parsed, link, synced)  # known duplicates: no request
-    refused = [x for x in listed if not allow_duplicate or x.row.category == slug]
-    if not refused:
-        try:
-            work = adding.find_paper(link, settings)
-        except LookupError as exc:
-            click.echo(f"rsbib: {id_or_url}: not added: {exc}", err=True)
-            sys.exit(1)
-        listed = adding.already_listed(parsed, work, synced)
-        refused = [x for x in listed if not allow_duplicate or x.row.category == slug]
-    for x in listed:
-        click.echo(f"{'rsbib' if x in refused else 'warning'}: {name}:{x.row.line}: table "
-                   f"{x.row.category} already cites this paper ({x.why}): "
-                   f"{x.row.abbreviation or x.row.title[:60]}", err=True)
-    if refused:
-        click.echo("rsbib: not added" + ("" if allow_duplicate else
-                   "; --allow-duplicate adds it to another table on purpose"), err=True)
-        sys.exit(1)
-    if slug is None:
-        if len(tables) != 1:
-            fail("name the table with --category: " + ", ".join(t["slug"] for t in tables))
-        slug = tables[0]["slug"]
-    try:
-        table = adding.table_of(text, parsed, slug)
-    except adding.AddError as exc:
-        fail(str(exc))
-    row = adding.build_row(table, work, abbr, code_url)
-    for warning in row.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    try:
-        new_text, line = adding.insert(text, parsed, table, row)
-    except adding.AddError as exc:
-        fail(str(exc))
-    click.echo(row.line)
-    target = source if in_place else output
-    if target:
-        write_atomically(target, new_text)
-    where = f"{target}:{line}" if target else f"would go to {name}:{line}"
-    click.echo(f"{'added at ' if target else ''}{where}, the end of table {slug} ({table.heading})",
-               err=True)
+    options = AddOptions(id_or_url, category, abbr, code_url, source, in_place, output, allow_duplicate,
+                         db_path)
+    added = add_paper(options, say=lambda line: click.echo(line, err=True))
+    click.echo(added.row)
+    if added.target:
+        write_atomically(added.target, added.text)
+    where = f"{added.target}:{added.line}" if added.target else f"would go to {added.name}:{added.line}"
+    click.echo(f"{'added at ' if added.target else ''}{where}, the end of table {added.slug} "
+               f"({added.heading})", err=True)
 
 
 def _print_findings(findings, parsed) -> None:
@@ -209,17 +135,12 @@ def changes(db_path, since, fmt) -> None:
       rsbib changes --since 2026-01-01 --format markdown >> CHANGELOG.md
     """
     from rsbib.lists import changes as report
-    with opened(db_path, readonly=True) as library:
-        try:
-            old, new = report.versions(library, since)
-        except ValueError as exc:
-            fail(f"{db_path}: {exc}")
-        if old is None:
-            click.echo("note: no earlier list recorded; every row counts as added", err=True)
-        found = report.compare_with_library(library, old, new)
-        headings = {r["slug"]: r["heading"] for r in library.db.table("categories").rows}
+
+    done = report.changes_since(report.ChangesOptions(db_path, since))
+    if done.first_list:
+        click.echo("note: no earlier list recorded; every row counts as added", err=True)
     if fmt == "json":
-        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(done.changes.to_dict(), indent=2, ensure_ascii=False))
     else:
-        click.echo((report.as_markdown if fmt == "markdown" else report.as_text)(found, headings),
+        click.echo((report.as_markdown if fmt == "markdown" else report.as_text)(done.changes, done.headings),
                    nl=False)

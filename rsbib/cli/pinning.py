@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from rsbib.cli.app import cli, db_option, fail, opened
+from rsbib.cli.app import cli, db_option
 
 
 @cli.command()
@@ -32,37 +32,19 @@ def pin(row, db_path, doi, arxiv_id, not_a_paper, assignments, clear, show) -> N
       rsbib pin liu2024remoteclip --set title="RemoteCLIP: A Vision Language Foundation Model"
       rsbib pin --list
     """
-    from rsbib.store import pins as fix
-    with opened(db_path, must_exist=True) as library:
-        if show:
-            corrections = fix.listing(library)
-            for c in corrections:
-                line = c["current_line"] or f"{c['line']} (no longer in the list)"
-                click.echo(f"line {line}: {c['field']} = {c['value'] or ''}  [{c['created_at']}]")
-            click.echo(f"{len(corrections)} corrections in {db_path}.", err=True)
-            return
-        if not row:
-            fail("name a ROW (a line or a citation key), or give --list")
-        entry = _find_row(library, row)
-        if clear:
-            click.echo(f"{fix.clear(library, entry)} corrections removed from line {entry['line']}",
-                       err=True)
-            return
-        changes = [(f, v) for f, v in (("doi", doi), ("arxiv_id", arxiv_id)) if v is not None]
-        changes += [(fix.NOT_A_PAPER, None)] if not_a_paper else []
-        for assignment in assignments:
-            field, sep, value = assignment.partition("=")
-            if not sep:
-                fail(f"--set {assignment!r}: write FIELD=VALUE")
-            field = field.strip().lower()
-            changes.append((fix.SET_ALIASES.get(field, field), value))
-        if not changes:
-            fail("nothing to correct: give --doi, --arxiv, --not-a-paper, --set or --clear")
-        try:
-            stored, replaced = fix.store(library, entry, changes)
-        except fix.CorrectionError as exc:
-            fail(f"line {entry['line']}: nothing stored: {exc}")
-    _report_pinned(entry, stored, replaced)
+    from rsbib.store.pinning import PinOptions
+    from rsbib.store.pinning import pin as run_pin
+
+    done = run_pin(PinOptions(row, db_path, doi, arxiv_id, not_a_paper, assignments, clear, show))
+    if done.listing is not None:
+        for c in done.listing:
+            line = c["current_line"] or f"{c['line']} (no longer in the list)"
+            click.echo(f"line {line}: {c['field']} = {c['value'] or ''}  [{c['created_at']}]")
+        click.echo(f"{len(done.listing)} corrections in {db_path}.", err=True)
+    elif done.cleared is not None:
+        click.echo(f"{done.cleared} corrections removed from line {done.entry['line']}", err=True)
+    else:
+        _report_pinned(done.entry, done.stored, done.replaced)
 
 
 def _report_pinned(entry: dict, stored: list, replaced: list) -> None:
@@ -76,16 +58,3 @@ def _report_pinned(entry: dict, stored: list, replaced: list) -> None:
     elif entry["work_id"] is None and entry["status"] != "not-a-paper":
         message += "; the row is not resolved: its export uses these fields"
     click.echo(message, err=True)
-
-
-def _find_row(library, row: str) -> dict:
-    if row.isdigit():
-        found = list(library.db.table("entries").rows_where("line = ?", [int(row)],
-                                                      order_by="listed DESC"))
-    else:
-        found = list(library.db.query(
-            "SELECT e.* FROM entries e LEFT JOIN works w ON w.id = e.work_id "
-            "WHERE coalesce(w.citekey, e.citekey) = ? COLLATE NOCASE ORDER BY e.line", [row]))
-    if not found:
-        fail(f"no row at {row!r} (a line of the list, or a citation key)")
-    return found[0]

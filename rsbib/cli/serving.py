@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from rsbib.cli.app import cli, db_option, fail
+from rsbib.cli.app import cli, db_option
 
 
 @cli.command()
@@ -18,13 +18,10 @@ def serve(db_path, port, host, open_browser) -> None:
     The file is served read-only (immutable) and never changed; while a sync
     is writing to it, it is served read-write so new rows show up.
     """
-    from rsbib.web.serve import ServeError
+    from rsbib.web.serve import ServeOptions
     from rsbib.web.serve import serve as run_server
 
     def announce(url: str, mode: str) -> None:
         click.echo(f"Serving {db_path} ({mode}) on {url} (Ctrl+C stops)", err=True)
 
-    try:
-        run_server(db_path, host, port, open_browser, announce)
-    except ServeError as exc:
-        fail(str(exc))
+    run_server(ServeOptions(db_path, host, port, open_browser), announce)

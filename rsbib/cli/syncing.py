@@ -8,8 +8,7 @@ import sys
 
 import click
 
-from rsbib.cli.app import cli, db_option, fail, opened, write_atomically
-from rsbib.lists.parse import SourceError
+from rsbib.cli.app import cli, db_option, write_atomically
 from rsbib.store.library import STATUSES
 
 
@@ -32,24 +31,13 @@ def sync(source, db_path, offline, refresh, prune, allow_shrink, wait) -> None:
     failed or are ambiguous (the summary names them); 130/143 when stopped by
     Ctrl+C or SIGTERM (the rows decided so far are kept).
     """
-    import signal
-
-    from rsbib.lists.parse import load_source, parse
-    from rsbib.lists.sanity import NotAList, refuse_unusable
-    from rsbib.resolve.sync import ShrinkRefused, Stop
-    from rsbib.resolve.sync import sync as run_sync
-    from rsbib.settings import Settings
+    from rsbib.export.auto import refresh_after_sync
+    from rsbib.resolve.sync import SyncHooks, SyncOptions, stopped_by_signals, sync_list
     from rsbib.sources.arxiv import quiet_log_handler
-    from rsbib.store.synclock import SyncLockError, sync_lock
 
     quiet_log_handler()
-
-    if offline and refresh:
-        fail("--offline and --refresh contradict each other")
-    try:
-        settings = Settings.from_env()
-    except ValueError as exc:
-        fail(str(exc))
+    options = SyncOptions(source=source, db_path=db_path, offline=offline, refresh=refresh, prune=prune,
+                          allow_shrink=allow_shrink, wait=wait)
     bar = None
 
     def start(total: int):
@@ -60,34 +48,13 @@ def sync(source, db_path, offline, refresh, prune, allow_shrink, wait) -> None:
         bar.__enter__()
         return bar.update
 
-    targets = _export_targets(db_path)
-    stop = Stop()
-    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    hooks = SyncHooks(start=start, on_unreachable=_say_unreachable, notify=lambda m: click.echo(m, err=True))
     try:
-        try:
-            text, name = load_source(source, timeout=settings.timeout)
-            parsed = parse(text, name)
-            refuse_unusable(text, name, parsed)
-        except (SourceError, NotAList) as exc:
-            fail(str(exc))  # before the library is opened: a bad source creates or changes nothing
-        if os.path.isdir(db_path):
-            fail(f"{db_path}: cannot open as a library (it is a directory)")
-        try:
-            with sync_lock(db_path, wait, lambda m: click.echo(m, err=True)), \
-                    opened(db_path) as library:
-                try:
-                    report = run_sync(library, text, name, offline=offline, refresh=refresh,
-                                      settings=settings, start=start,
-                                      prune=prune, on_unreachable=_say_unreachable,
-                                      allow_shrink=allow_shrink, stop=stop, parsed=parsed)
-                finally:
-                    if bar is not None:
-                        bar.__exit__(None, None, None)
-        except (SyncLockError, ShrinkRefused) as exc:
-            fail(str(exc))
+        with stopped_by_signals(hooks.stop):
+            report = sync_list(options, hooks)
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        if bar is not None:
+            bar.__exit__(None, None, None)
     for problem in report.problems:
         click.echo(f"warning: {problem}", err=True)
     _print_summary(report)
@@ -95,32 +62,12 @@ def sync(source, db_path, offline, refresh, prune, allow_shrink, wait) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(report.exit_code)  # the resolver's threads may still wait on an answer
-    sys.exit(max(report.exit_code, _auto_export(targets, db_path)))
-
-
-def _export_targets(db_path: str) -> list:
-    """The export targets declared beside the library; a bad declaration stops here (exit 2)."""
-    from rsbib.export.auto import ConfigError, load_targets
-
-    try:
-        return load_targets(db_path)
-    except ConfigError as exc:
-        fail(str(exc))
-
-
-def _auto_export(targets: list, db_path: str) -> int:
-    """Refresh the declared export targets after a sync; 1 when one could not be written."""
-    from rsbib.export.auto import refresh
-
-    if not targets:
-        return 0
-    with opened(db_path, readonly=True) as library:
-        report, failed = refresh(library, targets, write=write_atomically)
-    for line in report:
+    exported, failed = refresh_after_sync(db_path, report.export_targets, write_atomically)
+    for line in exported:
         click.echo(line, err=True)
     for line in failed:
         click.echo(f"rsbib: {line}", err=True)
-    return 1 if failed else 0
+    sys.exit(max(report.exit_code, 1 if failed else 0))
 
 
 def _say_unreachable(service: str, reason: str) -> None:
@@ -177,9 +124,10 @@ def status_table(counts: dict) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def status(db_path, as_json) -> None:
     """Rows per table and resolution status, and the number of works."""
-    with opened(db_path, readonly=True) as library:
-        counts = library.status_counts().to_dict()
-        about = library.about.read()
+    from rsbib.store.status import StatusOptions, library_status
+
+    status = library_status(StatusOptions(db_path))
+    counts, about = status.counts, status.about
     if as_json:
         click.echo(json.dumps({**counts, **({"about": about} if about else {})}, indent=2))
     else:
@@ -206,8 +154,10 @@ def rekey(db_path, yes, dry_run) -> None:
     if not (yes or dry_run):
         click.confirm("Regenerate citation keys? Documents citing the old keys will break",
                       abort=True, err=True)
-    with opened(db_path, must_exist=True) as library:  # a dry run rolls back
-        changes = library.keys.rekey(dry_run=dry_run)
+    from rsbib.store.rekeying import RekeyOptions
+    from rsbib.store.rekeying import rekey as run_rekey
+
+    changes = run_rekey(RekeyOptions(db_path, dry_run))
     for old, new in changes:
         click.echo(f"{old} -> {new}")
     verb = "would change (dry run, nothing written)" if dry_run else "changed"

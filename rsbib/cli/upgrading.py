@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import click
 
-from rsbib.cli.app import cli, db_option, fail, opened, write_atomically
+from rsbib.cli.app import cli, db_option, write_atomically
 
 
 @cli.command()
@@ -37,53 +36,19 @@ def upgrade(bib_path, db_path, output, in_place, dry_run, overwrite, fmt) -> Non
     is reported with its candidates (exit code 1). Answers are kept in the
     library (--db, created if missing), so a second run sends no request.
     """
-    from rsbib.bib.file import BibError, load
     from rsbib.bib.upgrade import text_report
-    from rsbib.settings import Settings
+    from rsbib.bib.upgrade_file import UpgradeOptions, upgrade_file
 
-    if in_place and output:
-        fail("give -o FILE or --in-place, not both")
-    if in_place and bib_path == "-":
-        fail("--in-place needs a file, not stdin")
-    if output and output != "-" and os.path.abspath(output) == os.path.abspath(bib_path):
-        fail("-o names the input file; use --in-place to replace it")
-    try:
-        text = load(bib_path)
-    except BibError as exc:
-        fail(str(exc))
-    try:
-        settings = Settings.from_env()
-    except ValueError as exc:
-        fail(str(exc))
-    new_library = not os.path.exists(db_path)
-    if dry_run and new_library:
-        result = _upgrade_with(None, text, bib_path, settings, overwrite)
-    else:
-        with opened(db_path, readonly=dry_run) as library:
-            result = _upgrade_with(library, text, bib_path, settings, overwrite)
-        if new_library and fmt == "text":  # the JSON report stays one document
-            click.echo(f"Created {db_path} to keep the answers (a second run asks nothing).",
-                       err=True)
+    options = UpgradeOptions(bib_path, db_path, output, in_place, dry_run, overwrite)
+    done = upgrade_file(options)
+    result = done.result
+    if done.created_library and fmt == "text":  # the JSON report stays one document
+        click.echo(f"Created {db_path} to keep the answers (a second run asks nothing).", err=True)
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False), err=True)
     else:
         for line in text_report(result, bib_path):
             click.echo(line, err=True)
-    if not dry_run:
-        write_atomically(bib_path if in_place else (output or "-"), result.text)
+    if options.target is not None:
+        write_atomically(options.target, result.text)
     sys.exit(result.exit_code)
-
-
-def _upgrade_with(library, text, name, settings, overwrite):
-    """Run the upgrade with the library's answer cache; bad BibTeX ends the command (exit 2)."""
-    from rsbib.bib.file import BibError
-    from rsbib.bib.upgrade import upgrade as run_upgrade
-    from rsbib.resolve.cache import AnswerCache
-
-    cache = AnswerCache(library)
-    try:
-        return run_upgrade(text, name, cache, settings, overwrite)
-    except BibError as exc:
-        fail(str(exc))
-    finally:
-        cache.save()

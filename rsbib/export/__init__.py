@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
-from rsbib.export import bibtex, csl
+from rsbib import RsbibError
+from rsbib.export import formats
 from rsbib.export.items import Item, ListRow, Work, provisional_warning
-from rsbib.metadata.records import Author
+from rsbib.metadata.authors import split_authors
+from rsbib.store.exports import authors_by_work, category_tables, export_rows, works_by_id, works_of_rows
 from rsbib.store.keys import entry_base_key
 from rsbib.store.library import Library
 from rsbib.store.pins import pinned_fields
@@ -16,13 +16,13 @@ __all__ = ["CategoryError", "Item", "ListRow", "Work", "collect", "match_categor
            "provisional_warning", "render", "select"]
 
 
-class CategoryError(ValueError):
+class CategoryError(RsbibError, ValueError):
     """A --category name that names no table, or several."""
 
 
 def match_categories(library: Library, names: tuple[str, ...]) -> list[str]:
     """Slugs for names given as slug, unique prefix or heading, case-insensitively."""
-    return pick_tables(list(library.db.table("categories").rows_where(order_by="position")), names)
+    return pick_tables(category_tables(library), names)
 
 
 def pick_tables(tables: list[dict], names: tuple[str, ...]) -> list[str]:
@@ -51,20 +51,12 @@ def collect(library: Library, categories: list[str] | None = None,
     `listed_only`: rows the list no longer holds are left out (a selection by
     citation key passes False: a key a document cites is still found).
     """
-    sql = ("SELECT e.* FROM entries e JOIN categories c ON c.slug = e.category "
-           "WHERE {where} ORDER BY c.position, e.line")
-    params: list = []
-    conditions = ["e.listed = 1"] if listed_only else ["1"]
-    if categories:
-        conditions.append(f"e.category IN ({','.join('?' * len(categories))})")
-        params = list(categories)
-    where = " AND ".join(conditions)
     items: list[Item] = []
     seen: set = set()
     taken = library.keys.taken()
-    entries = list(library.db.query(sql.format(where=where), params))
+    entries = export_rows(library, categories, listed_only)
     wanted = sorted({e["work_id"] for e in entries if e["work_id"] is not None})
-    works, authors = _works(library, wanted), _authors_of(library, wanted)
+    works, authors = works_by_id(library, wanted), authors_by_work(library, wanted)
     for entry in entries:
         if entry["work_id"] is not None:
             if ("work", entry["work_id"]) in seen:
@@ -82,17 +74,11 @@ def collect(library: Library, categories: list[str] | None = None,
             if pinned:
                 work = completed_by_hand(entry, pinned)
                 items.append(Item(key, "work", Work.from_row(work), ListRow.from_row(entry),
-                                  _parse_authors(work["authors"]),
+                                  split_authors(work["authors"]),
                                   provisional=provisional))
             else:
                 items.append(Item(key, kind, None, ListRow.from_row(entry), provisional=provisional))
     return items
-
-
-def _works(library: Library, ids: list[int]) -> dict[int, dict]:
-    """These works by id, in one query (the ids travel as one JSON parameter)."""
-    return {w["id"]: w for w in library.db.query(
-        "SELECT * FROM works WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(ids)])}
 
 
 def completed_by_hand(entry: dict, pinned: dict[str, str]) -> dict:
@@ -109,38 +95,19 @@ def completed_by_hand(entry: dict, pinned: dict[str, str]) -> dict:
     return work
 
 
-def _parse_authors(authors: str | None) -> list[Author]:
-    return [Author.parse(a) for a in authors.split(" and ")] if authors else []
-
-
-def _authors_of(library: Library, ids: list[int]) -> dict[int, list[Author]]:
-    """The ordered authors of these works, in one query."""
-    found: dict[int, list[Author]] = {}
-    for r in library.db.query(
-            "SELECT wa.work_id, a.family, a.given FROM work_authors wa JOIN authors a ON a.id = wa.author_id "
-            "WHERE wa.work_id IN (SELECT value FROM json_each(?)) ORDER BY wa.work_id, wa.position",
-            [json.dumps(ids)]):
-        found.setdefault(r["work_id"], []).append(Author(r["family"], r["given"] or ""))
-    return found
-
-
 def select(library: Library, work_ids: set[int], entry_ids: set[int]) -> list[Item]:
     """The items `rsbib export` writes for these works and rows (a row with a work is its work)."""
     if entry_ids:
-        marks = ",".join("?" * len(entry_ids))
-        work_ids = work_ids | {r["work_id"] for r in library.db.query(
-            f"SELECT work_id FROM entries WHERE id IN ({marks}) AND work_id IS NOT NULL",
-            list(entry_ids))}
+        work_ids = work_ids | works_of_rows(library, entry_ids)
     return [item for item in collect(library, listed_only=False)
             if (item.entry.work_id in work_ids if item.entry.work_id is not None
                 else item.entry.id in entry_ids)]
 
 
-def render(items: list[Item], fmt: str, **options) -> tuple[str, list[str]]:
-    """The text of an export in `fmt` (bibtex, biblatex or csl-json), and its warnings.
+def render(items: list[Item], fmt: str, unicode: bool = False, journal_abbrev: bool = False
+           ) -> tuple[str, list[str]]:
+    """The text of an export in `fmt` (one of rsbib.export.formats.NAMES), and its warnings.
 
-    `options` go to the BibTeX writer (unicode, journal_abbrev).
+    `unicode` and `journal_abbrev` are for the BibTeX writers.
     """
-    if fmt == "csl-json":
-        return csl.write(items), [provisional_warning(i) for i in items if i.provisional]
-    return bibtex.write(items, biblatex=(fmt == "biblatex"), **options)
+    return formats.render(items, fmt, formats.Style(unicode=unicode, journal_abbrev=journal_abbrev))

@@ -18,17 +18,19 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from rsbib import RsbibError
+from rsbib.export.formats import NAMES as FORMATS
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 CONFIG = "rsbib.toml"
-FORMATS = ("bibtex", "biblatex", "csl-json")
 KEYS = {"path", "format", "aux", "categories", "resolved-only", "order"}
 
 
-class ConfigError(ValueError):
+class ConfigError(RsbibError, ValueError):
     """A declaration that cannot be used; the message names the file and the key."""
 
 
@@ -115,20 +117,20 @@ def _strings(table: dict, key: str, bad) -> tuple[str, ...]:
 
 def refresh(library, targets: list[Target], write) -> tuple[list[str], list[str]]:
     """Write every target with `write(path, text)`; the lines to report, and the targets that failed."""
-    from rsbib.bib.cited import AuxError, choose, read_citations
-    from rsbib.export import CategoryError, collect, match_categories, render
+    from rsbib.bib.cited import AuxError
+    from rsbib.export import CategoryError
+    from rsbib.export.pipeline import ExportOptions, export
 
     report, failed = [], []
     for target in targets:
+        options = ExportOptions(format=target.format, categories=target.categories,
+                                resolved_only=target.resolved_only,
+                                aux_files=tuple(str(a) for a in target.aux),
+                                document_order=target.document_order)
         try:
-            slugs = match_categories(library, target.categories) if target.categories else None
-            items = collect(library, slugs, target.resolved_only, listed_only=not target.aux)
-            if target.aux:
-                citations = read_citations([str(a) for a in target.aux], [])
-                items, missing = choose(library, items, citations, target.document_order)
-                report += [f"warning: {target.path}: {line}" for line in missing]
-            text, _warnings = render(items, target.format)  # `rsbib export` shows them
-            write(str(target.path), text)
+            done = export(library, options)  # its warnings are `rsbib export`'s to show
+            report += [f"warning: {target.path}: {line}" for line in done.missing]
+            write(str(target.path), done.text)
         except CategoryError as exc:
             failed.append(f"{target.declared_in}.categories: {exc}")
         except AuxError as exc:
@@ -136,5 +138,15 @@ def refresh(library, targets: list[Target], write) -> tuple[list[str], list[str]
         except OSError as exc:
             failed.append(f"{target.declared_in}: {target.path} not written: {exc.strerror or exc}")
         else:
-            report.append(f"Auto-export: {len(items)} entries written to {target.path}")
+            report.append(f"Auto-export: {len(done.items)} entries written to {target.path}")
     return report, failed
+
+
+def refresh_after_sync(db_path: str, targets: list[Target], write) -> tuple[list[str], list[str]]:
+    """`refresh` on the library just synced, opened read-only (no target: nothing is opened)."""
+    from rsbib.store.opening import open_library
+
+    if not targets:
+        return [], []
+    with open_library(db_path, readonly=True) as library:
+        return refresh(library, targets, write)

@@ -22,11 +22,13 @@ import secrets
 import stat
 import sys
 
+from rsbib import RsbibError
+
 STDOUT = "-"
 SIGPIPE_EXIT = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader went away
 
 
-class OutputError(OSError):
+class OutputError(RsbibError, OSError):
     """The output cannot be written; nothing was replaced. str() is the one line to show."""
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from markdown_it import MarkdownIt
 
+from rsbib import RsbibError
 from rsbib.lists.cells import cell_text, insert_line
 from rsbib.lists.parse import ParsedList, Row, _header_role, cell_spans, parse
 from rsbib.metadata import venues
@@ -29,8 +30,14 @@ if TYPE_CHECKING:
     from rsbib.store.library import Library
 
 
-class AddError(Exception):
+class AddError(RsbibError):
     """The paper or the target table cannot be used; str() is the one line to show."""
+
+
+class PaperUnknown(RsbibError, LookupError):
+    """No service holds the paper an id names (or the answer was not sure): exit 1, nothing added."""
+
+    exit_code = 1
 
 
 # -- what the user named -------------------------------------------------------------
@@ -65,7 +72,7 @@ def find_paper(link: LinkInfo, settings) -> WorkRecord:
     """The paper behind an id, resolved exactly as a sync resolves a row linking to it.
 
     The row has no title yet, so no source is asked for one: an id no source
-    holds leaves the paper unknown (LookupError) rather than searched by nothing.
+    holds leaves the paper unknown (PaperUnknown) rather than searched by nothing.
     """
     from dataclasses import replace
 
@@ -79,7 +86,7 @@ def find_paper(link: LinkInfo, settings) -> WorkRecord:
     resolver = Resolver(sources, replace(plan, title_search=()))
     outcome = next(o for batch in resolver.run([row]) for o in batch)
     if outcome.status != "resolved" or outcome.work is None:
-        raise LookupError(f"{outcome.status}: {outcome.note or 'no service holds it'}")
+        raise PaperUnknown(f"{outcome.status}: {outcome.note or 'no service holds it'}")
     return outcome.work
 
 

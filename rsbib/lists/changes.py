@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from rsbib import RsbibError
 from rsbib.lists import history
 from rsbib.lists.history import Version
 
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
 EDITABLE = {"title": "title", "publication": "label", "abbreviation": "abbreviation",
             "paper_url": "paper link", "code_url": "code link"}
 SHOWN = ("category", "line", "abbreviation", "title", "publication", "paper_url", "code_url")
+
+
+class ChangesError(RsbibError, ValueError):
+    """Nothing to compare: no list recorded yet, or a --since that names no run or date."""
 
 
 @dataclass
@@ -111,22 +116,22 @@ def compare(old: Version, new: Version, still_kept: frozenset[str] | set[str] = 
 def versions(library: Library, since: str | None) -> tuple[Version | None, Version]:
     """(old, new) versions to compare: `since` a sync run number, a date, or None (the last two).
 
-    Raises ValueError, with the reason, when there is nothing to compare.
+    Raises ChangesError, with the reason, when there is nothing to compare.
     """
     kept = library.versions
     new = kept.latest()
     if new is None:
-        raise ValueError("no list recorded yet (run `rsbib sync` first)")
+        raise ChangesError("no list recorded yet (run `rsbib sync` first)")
     if since is None:
         return kept.previous(), new
     if since.isdigit():
         if not library.runs.exists(int(since)):
-            raise ValueError(f"--since {since}: no sync run {since}")
+            raise ChangesError(f"--since {since}: no sync run {since}")
         return kept.as_of_run(int(since)), new
     try:
         moment = datetime.fromisoformat(since)
     except ValueError:
-        raise ValueError(f"--since {since!r}: give a sync run number or a date (YYYY-MM-DD)") from None
+        raise ChangesError(f"--since {since!r}: give a sync run number or a date (YYYY-MM-DD)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return kept.before(moment.astimezone(timezone.utc).isoformat(timespec="seconds")), new
@@ -201,3 +206,31 @@ def as_markdown(changes: Changes, headings: dict[str, str]) -> str:
     if changes.empty:
         out += ["No changes.", ""]
     return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class ChangesOptions:
+    db_path: str = "library.db"
+    since: str | None = None  # a sync run number or a date (YYYY-MM-DD); None: the last two lists
+
+
+@dataclass
+class ChangesReport:
+    changes: Changes
+    headings: dict[str, str]  # table slug -> its heading
+    first_list: bool  # no earlier list recorded: every row counts as added
+
+
+def changes_since(options: ChangesOptions) -> ChangesReport:
+    """`rsbib changes` as one call: the two lists to compare, compared, read without writing."""
+    from rsbib.store.exports import category_tables
+    from rsbib.store.opening import open_library
+
+    with open_library(options.db_path, readonly=True) as library:
+        try:
+            old, new = versions(library, options.since)
+        except ChangesError as exc:
+            raise ChangesError(f"{options.db_path}: {exc}") from exc
+        found = compare_with_library(library, old, new)
+        headings = {t["slug"]: t["heading"] for t in category_tables(library)}
+    return ChangesReport(found, headings, first_list=old is None)

@@ -12,8 +12,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from rsbib import RsbibError
 from rsbib.lists.cells import Edit, apply, cell_text
 from rsbib.lists.parse import ParsedList, Row
+from rsbib.lists.target import check_list_target, list_target
 from rsbib.metadata import venues
 from rsbib.metadata.identifiers import read_link
 from rsbib.metadata.records import Entry, EntryStatus, WorkRecord, WorkType
@@ -165,3 +167,54 @@ def fixed_text(text: str, parsed: ParsedList, findings: list[Finding],
     """The list with the fixes made; how many; and the ones that could not be made."""
     new, done, problems = apply(text, fixes(parsed, findings, only))
     return new, len(done), problems
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """`rsbib check`'s options; checked when made (RsbibError, exit 2, for ones that contradict)."""
+
+    source: str | None = None
+    db_path: str = "library.db"
+    fix: bool = False
+    output: str | None = None
+    in_place: bool = False
+    only: tuple[str, ...] = ()
+    fail_on: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if (self.output or self.in_place) and not self.fix:
+            raise RsbibError(f"{'-o' if self.output else '--in-place'} writes a fixed list: give --fix too")
+        if self.fix and not (self.output or self.in_place):
+            raise RsbibError("--fix needs -o FILE or --in-place")
+        check_list_target(self.source, self.in_place, self.output)
+        never = set(self.fail_on) - set(self.only)
+        if self.only and "any" not in self.fail_on and never:
+            raise RsbibError(f"--fail-on {sorted(never)[0]} can never fail: --only leaves it out")
+
+
+@dataclass
+class CheckReport:
+    parsed: ParsedList
+    name: str  # where the list was read from
+    findings: list[Finding]
+    unknown: list  # rows of the list the library does not hold (not checked)
+    failed: list[Finding]  # findings of the kinds --fail-on names
+    fixed: tuple[str, int, list[str]] | None = None  # --fix: (the new text, cells fixed, problems)
+    target: str | None = None  # --fix: where the new text goes
+
+
+def check_list(options: CheckOptions) -> CheckReport:
+    """`rsbib check` as one call: the list read and judged against the library (read, never written)."""
+    from rsbib.lists.parse import load_source, parse
+    from rsbib.store.opening import open_library
+
+    text, name = load_source(options.source)
+    parsed = parse(text, name)
+    with open_library(options.db_path, readonly=True) as library:
+        findings = check(parsed, text, library, options.only)
+        unknown = not_in_library(parsed, library)
+    report = CheckReport(parsed, name, findings, unknown, failing(findings, options.fail_on))
+    if options.fix:
+        report.fixed = fixed_text(text, parsed, findings, options.only)
+        report.target = list_target(options.source, options.in_place, options.output)
+    return report

@@ -1,9 +1,8 @@
 """Read an awesome list (markdown tables of papers) into rows and cite blocks.
 
-The parser walks markdown-it-py's table tokens, so escaped pipes, inline
-markup and links are handled by a real CommonMark/GFM parser. Columns are
-found by their header names, never by position: the tables of the list
-differ, and later versions of it add tables and columns.
+The parser walks markdown-it-py's table tokens (rsbib.lists.tokens), so escaped pipes, inline
+markup and links are handled by a real CommonMark/GFM parser. Columns are found by their
+header names, never by position: the tables differ, and later lists add tables and columns.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from importlib import resources
 import bibtexparser
 from markdown_it.token import Token
 
+from rsbib import RsbibError
 from rsbib.lists import tokens as markdown
 from rsbib.metadata.identifiers import clean
 
@@ -365,7 +365,7 @@ def _cite_blocks(fence: Token, source: str, problems: list[Problem]) -> list[Cit
     return blocks
 
 
-class SourceError(Exception):
+class SourceError(RsbibError):
     """The list cannot be read: missing file, bad bytes, network failure."""
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
+from rsbib import RsbibError
 from rsbib.lists.parse import ParsedList
 
 NOT_UTF8_SHARE = 0.01  # above this share of replaced characters the text is no list
 
 
-class NotAList(Exception):
+class NotAList(RsbibError):
     """The source is not a markdown list of papers; nothing is written."""
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import queue
+import signal
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from types import FrameType
+from typing import TYPE_CHECKING
 
-from rsbib import __version__
+from rsbib import RsbibError, __version__
 from rsbib.lists.parse import ParsedList, Problem, parse
 from rsbib.metadata.records import Entry, EntryStatus, Outcome, RowToResolve, StatusCounts
 from rsbib.resolve.resolver import Resolver
@@ -17,6 +20,9 @@ from rsbib.settings import Settings
 from rsbib.sources import wiring
 from rsbib.store.library import Library
 from rsbib.store.runs import Response
+
+if TYPE_CHECKING:
+    from rsbib.export.auto import Target
 
 
 @dataclass
@@ -34,6 +40,7 @@ class SyncReport:
     unchanged: bool = False  # nothing new: the library file was not written at all
     interrupted: int = 0  # the signal that stopped the run
     saved: int = 0  # rows decided (and stored) in this run
+    export_targets: list[Target] = field(default_factory=list)  # rsbib.toml's, refreshed after the sync
 
     @property
     def exit_code(self) -> int:
@@ -43,7 +50,7 @@ class SyncReport:
         return 1 if self.attention else 0
 
 
-class ShrinkRefused(Exception):
+class ShrinkRefused(RsbibError):
     """The list holds far fewer rows than the library: most likely the wrong source."""
 
 
@@ -86,29 +93,71 @@ class ResponseLog:
         return items
 
 
-def sync(library: Library, text: str, name: str, offline: bool = False,
-         refresh: bool = False, settings: Settings | None = None,
-         start: Callable[[int], Callable[[int], None]] | None = None,
-         prune: bool = False,
-         on_unreachable: Callable[[str, str], None] | None = None,
-         allow_shrink: bool = False, stop: Stop | None = None,
-         parsed: ParsedList | None = None) -> SyncReport:
+@dataclass(frozen=True)
+class SyncOptions:
+    """What a sync is asked to do: `rsbib sync`'s options (the defaults are a plain `rsbib sync`)."""
+
+    source: str | None = None  # PATH or URL of the list; None: the list embedded in rsbib
+    db_path: str = "library.db"
+    offline: bool = False  # send nothing; store the rows, keep what the library holds
+    refresh: bool = False  # ask again, even for rows already resolved
+    prune: bool = False  # delete the rows no longer in the list
+    allow_shrink: bool = False  # accept a list with under half the rows the library holds
+    wait: bool = False  # wait for another sync of this library rather than refuse
+    settings: Settings | None = None  # None: from the environment (Settings.from_env)
+
+    def __post_init__(self) -> None:
+        if self.offline and self.refresh:
+            raise RsbibError("--offline and --refresh contradict each other")
+
+
+def sync_list(options: SyncOptions, hooks: SyncHooks | None = None) -> SyncReport:
+    """`rsbib sync`: read the list, refuse what is no list, then sync it into the library under its lock.
+
+    The export targets declared beside the library are read first (a bad
+    declaration stops the sync before anything is read) and handed back in
+    the report, for `rsbib.export.auto.refresh_after_sync`. A list that
+    cannot be read, or is no list, never touches the library.
+    """
+    from rsbib.export.auto import load_targets
+    from rsbib.lists.parse import load_source
+    from rsbib.lists.sanity import refuse_unusable
+    from rsbib.store.opening import open_library, refuse_directory
+    from rsbib.store.synclock import sync_lock
+
+    hooks = hooks or SyncHooks()
+    settings = options.settings or Settings.from_env()
+    targets = load_targets(options.db_path)
+    text, name = load_source(options.source, timeout=settings.timeout)
+    parsed = parse(text, name)
+    refuse_unusable(text, name, parsed)
+    refuse_directory(options.db_path)
+    with sync_lock(options.db_path, options.wait, hooks.notify), open_library(options.db_path) as library:
+        report = sync(library, text, name, replace(options, settings=settings), hooks, parsed)
+    report.export_targets = targets
+    return report
+
+
+def sync(library: Library, text: str, name: str, options: SyncOptions,
+         hooks: SyncHooks | None = None, parsed: ParsedList | None = None) -> SyncReport:
     """Store the rows of the list `text` (read from `name`), resolve the unsettled ones, key the works.
 
-    The caller reads the list first (awesome.load_source), so a list that
-    cannot be read never touches the library. `start(total)` may return a
+    The caller reads the list first (sync_list), so a list that cannot be
+    read never touches the library. `hooks.start(total)` may return a
     callback that is told how many rows were decided (the CLI draws its
-    progress bar with it). `on_unreachable(service, reason)` is told once when a
+    progress bar with it). `hooks.on_unreachable(service, reason)` is told once when a
     service stops answering and is no longer asked this run.
     A list with under half the rows the library holds
     raises ShrinkRefused unless `allow_shrink`. A sync with nothing new to
     write (the same list as last time, nothing left to ask) writes nothing.
-    When `stop` is set (SIGINT, SIGTERM) the rows decided so far are stored
-    and the report says `interrupted`. `parsed`: the list `text` already parsed
-    by the caller (a 20,000-row list takes seconds to parse), else it is parsed here.
+    When `hooks.stop` is set (SIGINT, SIGTERM) the rows decided so far are stored
+    and the report says `interrupted`. `parsed`: the list `text` already parsed by
+    the caller (a 20,000-row list takes seconds to parse), else it is parsed here.
     """
-    settings = settings or Settings.from_env()
-    stop = stop or Stop()
+    hooks = hooks or SyncHooks()
+    settings = options.settings or Settings.from_env()
+    offline, refresh, prune, stop = options.offline, options.refresh, options.prune, hooks.stop
+    start, on_unreachable, allow_shrink = hooks.start, hooks.on_unreachable, options.allow_shrink
     parsed = parsed or parse(text, name)
     if not allow_shrink:
         refuse_shrink(library, parsed, name)
@@ -165,6 +214,27 @@ class Stop:
     def __call__(self, signum: int, frame: FrameType | None = None) -> None:
         self.signal = self.signal or signum
         self.event.set()
+
+
+@dataclass(frozen=True)
+class SyncHooks:
+    """What a running sync tells its caller, and how it is told to stop (the CLI prints and draws)."""
+
+    start: Callable[[int], Callable[[int], None] | None] | None = None  # rows to resolve -> progress
+    on_unreachable: Callable[[str, str], None] | None = None  # (service, reason), once per service
+    notify: Callable[[str], None] = lambda message: None  # e.g. waiting for another sync
+    stop: Stop = field(default_factory=lambda: Stop())
+
+
+@contextmanager
+def stopped_by_signals(stop: Stop) -> Iterator[None]:
+    """While inside, SIGINT and SIGTERM set `stop` (the rows decided so far are kept), not kill."""
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _decisions(resolver: Resolver, pending: list[RowToResolve], stop: Stop) -> Iterator[list[Outcome]]:

@@ -15,6 +15,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
+from rsbib import RsbibError
 from rsbib.export import CategoryError, Item, collect, match_categories, render
 from rsbib.metadata.identifiers import normalize_arxiv_id, normalize_doi
 from rsbib.metadata.venues import label_for
@@ -30,7 +31,7 @@ _WORD = re.compile(r"\w+\*?")
 _YEARS = re.compile(r"^(?P<start>\d{4})?(?:(?P<range>\.\.)(?P<end>\d{4})?)?$")
 
 
-class QueryError(ValueError):
+class QueryError(RsbibError, ValueError):
     """A query that cannot be read: an unknown field, a bad year range, no words."""
 
 

@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
+from rsbib import RsbibError
 from rsbib.metadata.records import WorkRecord
 
 Kind = Literal["preprint", "record"]
 
 
-class SourceFailure(Exception):
+class SourceFailure(RsbibError):
     """A question the service could not answer this time. Subclasses say why; match on them."""
 
     retry = True  # worth asking again within this run

@@ -11,11 +11,13 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from rsbib import RsbibError
+
 LOCK_TIMEOUT_VARIABLE = "RSBIB_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 30.0  # seconds a command waits for another writer before giving up
 
 
-class LibraryUnusable(Exception):
+class LibraryUnusable(RsbibError):
     """The library file cannot be used; the message is the one line to show."""
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rsbib import RsbibError
 from rsbib.metadata.identifiers import normalize_arxiv_id, publication_doi
 from rsbib.metadata.records import WorkType
 from rsbib.store.library import Library
@@ -20,7 +21,7 @@ SET_ALIASES = {"doi": "doi", "arxiv": "arxiv_id", "arxiv_id": "arxiv_id"}
 TYPES = tuple(t.value for t in WorkType)
 
 
-class CorrectionError(ValueError):
+class CorrectionError(RsbibError, ValueError):
     """A correction that cannot be right (bad DOI, unknown field, key taken...)."""
 
 

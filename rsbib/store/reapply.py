@@ -11,7 +11,7 @@ import json
 
 import sqlite_utils
 
-from rsbib.metadata.records import Author
+from rsbib.metadata.authors import join_authors, split_authors
 from rsbib.store.works import replace_authors
 
 BINDINGS = ("doi", "arxiv_id")  # the row cites this paper
@@ -69,9 +69,9 @@ def apply_all(db: sqlite_utils.Database) -> None:
             continue
         corrected.setdefault(work_id, set()).add(field)
         if field == "authors":
-            authors = [Author.parse(a) for a in value.split(" and ")]
+            authors = split_authors(value)
             replace_authors(db, work_id, authors)
-            value = " and ".join(a.name for a in authors)
+            value = join_authors(authors)
         updates = {field: int(value) if field in ("year", "month") else value}
         if field == "citekey":
             updates["key_source"] = "user"

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
+from rsbib import RsbibError
 from rsbib.metadata.records import EntryStatus
 from rsbib.store import versions
 
@@ -65,7 +66,7 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class LibraryError(Exception):
+class LibraryError(RsbibError):
     """library.db cannot be opened or is not an rsbib library."""
 
 

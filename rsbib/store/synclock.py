@@ -11,8 +11,10 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from rsbib import RsbibError
 
-class SyncLockError(Exception):
+
+class SyncLockError(RsbibError):
     """The sync lock cannot be taken: another sync holds it, or its file cannot be made."""
 
 

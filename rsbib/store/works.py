@@ -7,6 +7,7 @@ from typing import Any, cast
 
 import sqlite_utils
 
+from rsbib.metadata.authors import join_authors
 from rsbib.metadata.records import Author, WorkRecord
 from rsbib.store.schema import WORK_COLUMNS
 
@@ -64,7 +65,7 @@ class Works:
         # Empty values never overwrite known ones ("" from a sparse record is no answer).
         values = {k: (None if v == "" else v) for k, v in record.to_dict().items()
                   if k in WORK_COLUMNS}
-        values["authors"] = " and ".join(a.name for a in record.authors) or None
+        values["authors"] = join_authors(record.authors) or None
         values["updated_run"] = run_id
         if not matches:
             work_id = cast(int, self.db.table("works").insert({**values, "created_run": run_id}).last_pk)

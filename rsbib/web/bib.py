@@ -6,12 +6,12 @@ import re
 
 from datasette.utils.asgi import Response
 
-from rsbib.export import render, select
+from rsbib.export.formats import FORMATS
+from rsbib.export.pipeline import ExportOptions, Shown, export
+from rsbib.store.exports import page_rows
 from rsbib.store.library import Library
 
-EXTENSIONS = {"bib": "bibtex", "biblatex": "biblatex", "csljson": "csl-json"}
-CONTENT_TYPES = {"bibtex": "application/x-bibtex", "biblatex": "application/x-bibtex",
-                 "csl-json": "application/json"}
+EXTENSIONS = {f.extension: f.name for f in FORMATS.values()}  # the page suffix: .bib, .csljson
 _PAGE_LIMIT = re.compile(r"\s+limit\s+\d+(\s+offset\s+\d+)?\s*$", re.IGNORECASE)
 TIME_LIMIT_MS = 30_000
 
@@ -28,13 +28,11 @@ def renderer(fmt: str):
         params = (data.get("query") or {}).get("params") or {}
         full_sql = _PAGE_LIMIT.sub("", sql) if view_name == "table" else sql
         db = datasette.get_database(database)
-        result = await db.execute(full_sql, params, truncate=False,
-                                  custom_time_limit=TIME_LIMIT_MS)
-        rows = [dict(r) for r in result.rows]
+        rows = await page_rows(db, full_sql, params, TIME_LIMIT_MS)
         text = await db.execute_fn(
             lambda conn: export_rows(Library.reader(conn, db.path), rows, table, fmt))
         name = f"{query_or_table(data, table)}.{request.url_vars.get('format', 'bib')}"
-        return Response(text, content_type=f"{CONTENT_TYPES[fmt]}; charset=utf-8",
+        return Response(text, content_type=f"{FORMATS[fmt].content_type}; charset=utf-8",
                         headers={"content-disposition": f'attachment; filename="{name}"'})
 
     return respond
@@ -58,14 +56,8 @@ def export_rows(library: Library, rows: list[dict], table: str | None, fmt: str)
             entry_ids.add(row["entry_id"])
         elif row.get("citekey"):
             keys.add(row["citekey"])
-    if keys:
-        marks = ",".join("?" * len(keys))
-        work_ids |= {r[0] for r in library.db.execute(
-            f"SELECT id FROM works WHERE citekey IN ({marks})", list(keys))}
-        entry_ids |= {r[0] for r in library.db.execute(
-            f"SELECT id FROM entries WHERE work_id IS NULL AND citekey IN ({marks})", list(keys))}
-    text, _warnings = render(select(library, work_ids, entry_ids), fmt)
-    return text
+    shown = Shown(frozenset(work_ids), frozenset(entry_ids), frozenset(keys))
+    return export(library, ExportOptions(format=fmt, shown=shown)).text
 
 
 async def entry_text(datasette, database: str, table: str, row_id: str | None) -> str | None:

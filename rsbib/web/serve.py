@@ -10,10 +10,14 @@ from __future__ import annotations
 import sqlite3
 import threading
 import webbrowser
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from rsbib import RsbibError
 
-class ServeError(Exception):
+
+class ServeError(RsbibError):
     """The file cannot be served as a library."""
 
 
@@ -54,10 +58,19 @@ def datasette_for(db_path: str | Path, live: bool):
                      settings={"max_returned_rows": 2000, "suggest_facets": False})
 
 
-def serve(db_path: str | Path, host: str, port: int, open_browser: bool, announce) -> None:
+@dataclass(frozen=True)
+class ServeOptions:
+    db_path: str = "library.db"
+    host: str = "127.0.0.1"
+    port: int = 8001
+    open_browser: bool = False
+
+
+def serve(options: ServeOptions, announce: Callable[[str, str], None] = lambda url, mode: None) -> None:
     """Run the server until interrupted; `announce(url, mode)` is told where it listens."""
     import uvicorn
 
+    db_path, host, port, open_browser = options.db_path, options.host, options.port, options.open_browser
     check_library(db_path)
     live = being_written(db_path)
     app = datasette_for(db_path, live).app()

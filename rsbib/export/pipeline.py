@@ -1,0 +1,102 @@
+"""One export, whoever asks: `rsbib export`, an rsbib.toml target after a sync, a Datasette page.
+
+Each says what it wants in an ExportOptions; `export` selects the items
+(tables, or the keys a document cites, or the works and rows a page shows),
+collects them from the library and renders them in the format asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rsbib import RsbibError
+from rsbib.bib.cited import read_citations, report_missing
+from rsbib.bib.cited import select as cited
+from rsbib.export import collect, match_categories, render, select
+from rsbib.export.items import Item
+from rsbib.store.exports import with_citekeys
+from rsbib.store.library import Library
+
+
+class ExportError(RsbibError):
+    """Options that select nothing: a citation selection mixed with tables, or no key at all."""
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a Datasette page lists: works, rows of the list, citation keys."""
+
+    work_ids: frozenset[int] = frozenset()
+    entry_ids: frozenset[int] = frozenset()
+    citekeys: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What to export and how; the defaults are `rsbib export` with no option."""
+
+    format: str = "bibtex"  # a name of rsbib.export.formats.FORMATS
+    categories: tuple[str, ...] = ()  # tables by slug, prefix or heading; none: every table
+    resolved_only: bool = False
+    aux_files: tuple[str, ...] = ()  # only what these LaTeX .aux files cite, or
+    keys: tuple[str, ...] = ()  # these keys ("a,b" values, as --keys takes them)
+    document_order: bool = True  # cited items in the order of first citation
+    unicode: bool = False
+    journal_abbrev: bool = False
+    shown: Shown | None = None  # a Datasette page: exactly what it lists
+    db_path: str = "library.db"  # the library `export_library` opens (`export` is given one)
+
+    @property
+    def by_citation(self) -> bool:
+        return bool(self.aux_files or self.keys)
+
+
+@dataclass
+class Export:
+    text: str
+    items: list[Item]
+    warnings: list[str] = field(default_factory=list)  # for stderr
+    missing: list[str] = field(default_factory=list)  # a line for each cited key the library lacks
+
+
+def export(library: Library, options: ExportOptions) -> Export:
+    """Select, collect and render. CategoryError, AuxError or ExportError when nothing can be chosen."""
+    if options.shown is not None:
+        items = _shown(library, options.shown)
+    else:
+        slugs = match_categories(library, options.categories) if options.categories else None
+        items = collect(library, slugs, options.resolved_only, listed_only=not options.by_citation)
+    missing: list[str] = []
+    if options.by_citation:
+        items, missing = _cited(library, items, options)
+    text, warnings = render(items, options.format, unicode=options.unicode,
+                            journal_abbrev=options.journal_abbrev)
+    return Export(text, items, warnings, missing)
+
+
+def export_library(options: ExportOptions) -> Export:
+    """`rsbib export` as one call: the library at `options.db_path`, read without writing, exported."""
+    from rsbib.store.opening import open_library
+
+    with open_library(options.db_path, readonly=True) as library:
+        return export(library, options)
+
+
+def _cited(library: Library, items: list[Item], options: ExportOptions) -> tuple[list[Item], list[str]]:
+    """The items the document cites, and a line for each cited key they lack (with the nearest keys)."""
+    if options.categories:
+        raise ExportError("--aux/--keys choose entries by citation; leave out --category")
+    citations = read_citations(options.aux_files, options.keys)
+    if not (citations.keys or citations.cites_all):
+        raise ExportError("--keys names no key")
+    chosen, missing = cited(items, citations, options.document_order)
+    known = [item.key for item in collect(library, listed_only=False)] if missing else []
+    return chosen, report_missing(missing, citations, known)
+
+
+def _shown(library: Library, shown: Shown) -> list[Item]:
+    work_ids, entry_ids = set(shown.work_ids), set(shown.entry_ids)
+    if shown.citekeys:
+        works, rows = with_citekeys(library, set(shown.citekeys))
+        work_ids, entry_ids = work_ids | works, entry_ids | rows
+    return select(library, work_ids, entry_ids)
