@@ -133,13 +133,13 @@ def sync_list(options: SyncOptions, hooks: SyncHooks | None = None) -> SyncRepor
     refuse_unusable(text, name, parsed)
     refuse_directory(options.db_path)
     with sync_lock(options.db_path, options.wait, hooks.notify), open_library(options.db_path) as library:
-        report = sync(library, text, name, replace(options, settings=settings), hooks, parsed)
+        report = sync_parsed(library, parsed, text, name, replace(options, settings=settings), hooks)
     report.export_targets = targets
     return report
 
 
 def sync(library: Library, text: str, name: str, options: SyncOptions,
-         hooks: SyncHooks | None = None, parsed: ParsedList | None = None) -> SyncReport:
+         hooks: SyncHooks | None = None) -> SyncReport:
     """Store the rows of the list `text` (read from `name`), resolve the unsettled ones, key the works.
 
     The caller reads the list first (sync_list), so a list that cannot be
@@ -151,14 +151,18 @@ def sync(library: Library, text: str, name: str, options: SyncOptions,
     raises ShrinkRefused unless `allow_shrink`. A sync with nothing new to
     write (the same list as last time, nothing left to ask) writes nothing.
     When `hooks.stop` is set (SIGINT, SIGTERM) the rows decided so far are stored
-    and the report says `interrupted`. `parsed`: the list `text` already parsed by
-    the caller (a 20,000-row list takes seconds to parse), else it is parsed here.
+    and the report says `interrupted`.
     """
+    return sync_parsed(library, parse(text, name), text, name, options, hooks)
+
+
+def sync_parsed(library: Library, parsed: ParsedList, text: str, name: str, options: SyncOptions,
+                hooks: SyncHooks | None = None) -> SyncReport:
+    """`sync` of a list its caller has parsed already (a 20,000-row list takes seconds to parse)."""
     hooks = hooks or SyncHooks()
     settings = options.settings or Settings.from_env()
     offline, refresh, prune, stop = options.offline, options.refresh, options.prune, hooks.stop
     start, on_unreachable, allow_shrink = hooks.start, hooks.on_unreachable, options.allow_shrink
-    parsed = parsed or parse(text, name)
     if not allow_shrink:
         refuse_shrink(library, parsed, name)
     sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
