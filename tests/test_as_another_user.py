@@ -12,8 +12,9 @@ import pytest
 from tests.conftest import ROOT
 
 NOBODY = 65534
-pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
-                                reason="needs root and setpriv to run rsbib as another user")
+pytestmark = [pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
+                                 reason="needs root and setpriv to run rsbib as another user"),
+              pytest.mark.slow]  # every test runs rsbib in child processes as that user
 
 
 @pytest.fixture

@@ -104,6 +104,7 @@ def test_crlf_line_endings_and_a_byte_order_mark(tmp_path):
     assert result.exit_code == 0 and "Synced 2 rows" in result.stderr and "warning" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_very_large_list(tmp_path):
     rows = "".join(f"|**R{n}**|**Paper number {n}**|RS2021|[p](https://arxiv.org/abs/2401.{n:05d})|null|\n"
                    for n in range(20000))

@@ -17,6 +17,9 @@ import pytest
 from .conftest import run
 from .serving import served
 
+# Chromium driven through Playwright.
+pytestmark = pytest.mark.slow
+
 CHROMIUM = os.environ.get("RSBIB_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
 

@@ -119,6 +119,7 @@ def test_unverified_row_left_out_by_resolved_only_says_so():
     assert result.exit_code == 1 and "left out by --resolved-only" in result.stderr
 
 
+@pytest.mark.slow
 def test_aux_files_are_what_pdflatex_writes_today(tmp_path):
     """The committed fixtures are real: pdflatex writes the same citations from the same sources."""
     tool("pdflatex")
@@ -133,6 +134,7 @@ def test_aux_files_are_what_pdflatex_writes_today(tmp_path):
 
 
 @pytest.mark.parametrize("flavour,processor", [("bibtex", "bibtex"), ("biblatex", "biber")])
+@pytest.mark.slow
 def test_bibtex_and_biber_find_every_cited_entry_but_the_unknown(tmp_path, flavour, processor):
     """The exported file serves the real document: the only key the processor misses is the unknown one."""
     tool("pdflatex")

@@ -13,6 +13,8 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
+
 from rsbib import __version__
 from rsbib.lists.parse import embedded_list_text
 from tests.conftest import ROOT, TEST_ENV, run
@@ -95,6 +97,7 @@ def test_bytes_that_are_not_utf8_keep_the_good_rows(tmp_path):
     assert f"warning: {path}:16: bytes that are not UTF-8" in result.stderr
 
 
+@pytest.mark.slow
 def test_failed_rows_exit_1_are_named_and_retried_alone(api, tmp_path):
     db = str(tmp_path / "x.db")
     api.inject(Fault("arxiv", "status", times=99, status=503, path_contains="id_list=2"))
@@ -127,6 +130,7 @@ def test_read_only_commands_never_write_to_the_library(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["library.db"]
 
 
+@pytest.mark.slow
 def test_progress_bar_on_a_terminal(api, tmp_path):
     """Under a pseudo-terminal the sync draws its progress on stderr."""
     leader, follower = pty.openpty()

@@ -233,6 +233,7 @@ def test_papers_follow_a_change_once_the_writer_closes(library_copy):
     assert (first["citekey"], first["year"]) == ("guo2023skysense", 2031)
 
 
+@pytest.mark.slow
 def test_serve_runs_without_the_venv_on_path_and_leaves_the_file_as_it_was(tmp_path):
     import hashlib
     import shutil
@@ -250,6 +251,7 @@ def test_serve_runs_without_the_venv_on_path_and_leaves_the_file_as_it_was(tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["library.db"]  # nothing left behind
 
 
+@pytest.mark.slow
 def test_serve_open_opens_the_browser_at_the_address(library_copy, tmp_path):
     opened = tmp_path / "opened.txt"
     browser = f"{sys.executable} -c \"import sys; open('{opened}', 'w').write(sys.argv[1])\" %s"

@@ -6,9 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import ROOT, TEST_ENV
+
+# Each recipe runs rsbib in child processes, as CI and pre-commit would.
+pytestmark = pytest.mark.slow
 
 EXAMPLES = ROOT / "examples"
 GATE = "rsbib check --fail-on stale-venue --fail-on duplicate --source README.md"

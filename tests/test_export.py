@@ -245,6 +245,7 @@ def test_hostile_titles_never_break_the_file_nor_inject_entries():
 # -- the real tools -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_bibtex_export_compiles_with_bibtex_and_pdflatex(synced_db, tmp_path):
     tool("bibtex")
     tool("pdflatex")
@@ -263,6 +264,7 @@ def test_bibtex_export_compiles_with_bibtex_and_pdflatex(synced_db, tmp_path):
     assert (tmp_path / "doc.bbl").read_text().count("\\bibitem") == len(expected_keys(synced_db))
 
 
+@pytest.mark.slow
 def test_biblatex_export_passes_biber_validation(synced_db, tmp_path):
     tool("biber")
     (tmp_path / "lib.bib").write_text(export(synced_db, "--format", "biblatex").stdout, encoding="utf-8")
@@ -273,6 +275,7 @@ def test_biblatex_export_passes_biber_validation(synced_db, tmp_path):
     assert "WARN" not in done.stdout, done.stdout[-3000:]
 
 
+@pytest.mark.slow
 def test_csl_json_renders_with_pandoc_citeproc(synced_db, tmp_path):
     tool("pandoc")
     items = json.loads(export(synced_db, "--format", "csl-json").stdout)

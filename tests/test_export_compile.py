@@ -16,6 +16,9 @@ import pytest
 
 from tests.conftest import ROOT, run
 
+# pdflatex, bibtex and biber over the full export in seven styles.
+pytestmark = pytest.mark.slow
+
 SHIPPED = ROOT / "library.db"
 BIBTEX_STYLES = {  # style -> preamble
     "plain": "", "abbrv": "", "alpha": "", "ieeetr": "",

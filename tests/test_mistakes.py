@@ -146,6 +146,7 @@ def as_someone_else() -> list[str]:
 
 
 @pytest.mark.parametrize("mode", ["delete", "wal"])
+@pytest.mark.slow
 def test_read_only_commands_work_in_a_read_only_folder(mode):
     folder = Path(tempfile.mkdtemp(prefix="rsbib-ro-"))  # outside pytest's private 0700 folders
     db = folder / "library.db"
@@ -183,6 +184,7 @@ def some_rows_decided(db) -> bool:
 
 @pytest.mark.parametrize("signum, code, after", [(signal.SIGINT, 130, 3.0),
                                                  (signal.SIGTERM, 143, None)])
+@pytest.mark.slow
 def test_a_signal_stops_the_sync_and_the_next_asks_only_the_rest(slow_api, tmp_path,
                                                                  signum, code, after):
     """SIGINT 3 s into a cold sync (0.5 s per answer); SIGTERM once the first rows are stored."""
@@ -295,6 +297,7 @@ def test_a_second_sync_is_refused_with_the_pid_or_waits(tmp_path):
     assert not (tmp_path / "x.db.lock").exists()
 
 
+@pytest.mark.slow
 def test_two_syncs_at_once_one_refuses(slow_api, tmp_path):
     db = tmp_path / "x.db"
     env = {**slow_api.env, **TEST_ENV}

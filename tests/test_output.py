@@ -151,6 +151,7 @@ def _command(*args, stdout):
 
 
 @pytest.mark.parametrize("command", ["export", "status"])
+@pytest.mark.slow
 def test_a_full_disk_on_stdout_is_one_line(synced_db, command):
     with open("/dev/full", "w") as full:
         result = _command(command, "--db", str(synced_db), stdout=full)
@@ -160,6 +161,7 @@ def test_a_full_disk_on_stdout_is_one_line(synced_db, command):
 
 
 @pytest.mark.parametrize("command", ["export", "status"])
+@pytest.mark.slow
 def test_a_closed_pipe_exits_quietly(synced_db, command):
     """`rsbib export | head`: the reader is gone before rsbib writes."""
     read, write = os.pipe()

@@ -15,6 +15,9 @@ from tests.conftest import ROOT, TEST_ENV, run
 from tests.standin import Fault, StandIn
 from tests.standin.corpus import CrossrefWork
 
+# Faults, timeouts, killed and interrupted syncs: seconds each (README, Development: the quick run).
+pytestmark = pytest.mark.slow
+
 FAST = {"RSBIB_TIMEOUT": "0.5"}
 
 

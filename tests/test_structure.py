@@ -1,4 +1,4 @@
-"""The code's shape: SQL only in rsbib/store, no import cycle among rsbib's modules, no module over 400 lines."""
+"""The code's shape: SQL only in rsbib/store, no import cycle, no module over 400 lines, none loose at the top."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ PACKAGE = ROOT / "rsbib"
 MAX_LINES = 400
 # Modules allowed over MAX_LINES, each with the reason (keep this short).
 LONG_MODULES: dict[str, str] = {}
+# The only modules directly in rsbib/: the package itself and the RSBIB_* environment. Everything
+# else lives in the package of its job (the CLI entry point is the rsbib.cli package).
+TOP_LEVEL = {"__init__.py", "settings.py"}
 
 
 def modules() -> dict[str, Path]:
@@ -181,6 +184,23 @@ def test_no_module_over_400_lines():
     too_long = {name: n for name, n in lengths.items() if n > MAX_LINES and name not in LONG_MODULES}
     assert too_long == {}, f"split these by concern (or name them in LONG_MODULES with a reason): {too_long}"
     assert set(LONG_MODULES) <= set(lengths), "LONG_MODULES names a module that no longer exists"
+
+
+def loose_modules(package: Path) -> list[str]:
+    """The modules directly in `package` that TOP_LEVEL does not allow (sub-packages are fine)."""
+    return sorted(path.name for path in package.glob("*.py") if path.name not in TOP_LEVEL)
+
+
+def test_no_module_outside_the_packages_by_job():
+    assert loose_modules(PACKAGE) == [], "move these into the package of their job (README, Development)"
+
+
+def test_a_loose_module_is_found(tmp_path):
+    """The check above can fail: a module beside settings.py is named; one in a sub-package is not."""
+    for name in ("__init__.py", "settings.py", "helpers.py", "store/__init__.py", "store/extra.py"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("")
+    assert loose_modules(tmp_path) == ["helpers.py"]
 
 
 def test_ci_checks_types_and_lint_before_the_tests():

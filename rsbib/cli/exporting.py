@@ -30,8 +30,9 @@ from rsbib.export.formats import NAMES as FORMATS
               help="Only these citation keys (repeatable).")
 @click.option("--order", type=click.Choice(["document", "library"]), default="document",
               show_default=True, help="With --aux/--keys: the order of first citation, or the usual one.")
+@click.option("--abstracts", is_flag=True, help="Write the abstracts the library holds (left out by default).")
 def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, output, aux_files, key_values,
-           order) -> None:
+           order, abstracts) -> None:
     """Write the bibliography: one entry per paper, in table order, then list order.
 
     \b
@@ -48,7 +49,7 @@ def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, out
     done = export_library(ExportOptions(
         format=fmt, categories=categories, resolved_only=resolved_only, aux_files=aux_files,
         keys=key_values, document_order=(order == "document"), unicode=unicode,
-        journal_abbrev=journal_abbrev, db_path=db_path))
+        journal_abbrev=journal_abbrev, abstracts=abstracts, db_path=db_path))
     for line in done.missing:
         click.echo(f"rsbib: {line}", err=True)
     for warning in done.warnings:
@@ -66,21 +67,29 @@ def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, out
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
 @db_option
-@click.option("--field", type=click.Choice(["author", "title", "venue", "year", "category", "key"]),
+@click.option("--field", type=click.Choice(["author", "title", "abstract", "venue", "year", "category", "key"]),
               help="Search the query's plain words in this field only.")
 @click.option("--format", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "keys", *FORMATS, "json"]),
               help="table: aligned on a terminal, tab-separated when piped.")
 def search(query, db_path, field, fmt) -> None:
-    """Find papers: full text over works and the list's rows, with field filters.
+    """Find papers: titles, abstracts, names and the list's rows, with field filters.
 
     \b
       rsbib search skysense
+      rsbib search '"change detection"'            # a phrase; abstracts are searched too
+      rsbib search 'SAR OR hyperspectral'          # either word
+      rsbib search multispectral                   # also finds Multi-Spectral, multi spectral
+      rsbib search https://arxiv.org/abs/2306.11029 --format keys
       rsbib search author:zhu year:2023..2024 venue:TGRS
       rsbib search '"masked image"' category:vision --format keys
       rsbib search --field title contrastive --format bibtex > found.bib
 
-    Exit code 1 when nothing matches.
+    \b
+    Fields: author, title, abstract, venue, year, category, key, arxiv, doi.
+    Words are stemmed in titles and abstracts (segment finds segmentation),
+    never in names (change does not find Chang). Links, arXiv ids and DOIs
+    find their paper. Exit code 1 when nothing matches, 2 for a bad query.
     """
     from rsbib.search.find import SearchOptions, find_papers
     from rsbib.search.query import results

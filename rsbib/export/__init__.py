@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from rsbib import RsbibError
 from rsbib.export import formats
 from rsbib.export.items import Item, ListRow, Work, provisional_warning
@@ -104,10 +106,19 @@ def select(library: Library, work_ids: set[int], entry_ids: set[int]) -> list[It
                 else item.entry.id in entry_ids)]
 
 
-def render(items: list[Item], fmt: str, unicode: bool = False, journal_abbrev: bool = False
-           ) -> tuple[str, list[str]]:
+def render(items: list[Item], fmt: str, unicode: bool = False, journal_abbrev: bool = False,
+           abstracts: bool = False) -> tuple[str, list[str]]:
     """The text of an export in `fmt` (one of rsbib.export.formats.NAMES), and its warnings.
 
-    `unicode` and `journal_abbrev` are for the BibTeX writers.
+    `unicode` and `journal_abbrev` are for the BibTeX writers. Abstracts are written
+    only when asked (`abstracts`, `rsbib export --abstracts`): a bibliography rarely wants them.
     """
+    if not abstracts:
+        items = [without_abstract(i) for i in items]
     return formats.render(items, fmt, formats.Style(unicode=unicode, journal_abbrev=journal_abbrev))
+
+
+def without_abstract(item: Item) -> Item:
+    if item.work is None or item.work.abstract is None:
+        return item
+    return dataclasses.replace(item, work=dataclasses.replace(item.work, abstract=None))

@@ -134,6 +134,8 @@ class Writer:
             f["doi"] = w.doi
         if w.arxiv_id:
             self._eprint(f, w)
+        if w.abstract:
+            f["abstract"] = self.text(w.abstract)
         self._original_title(f, w.title)
         return entry_type, f
 

@@ -47,6 +47,8 @@ def item_json(item: Item) -> dict:
             data["container-title"] = "arXiv preprint"
     if w.title_en:
         data["title-short"] = w.title_en
+    if w.abstract:
+        data["abstract"] = w.abstract
     return data
 
 

@@ -37,6 +37,7 @@ class Work(_FromRow):
     doi: str | None = None
     arxiv_id: str | None = None
     primary_class: str | None = None
+    abstract: str | None = None  # written only when asked (rsbib export --abstracts)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class ExportOptions:
     document_order: bool = True  # cited items in the order of first citation
     unicode: bool = False
     journal_abbrev: bool = False
+    abstracts: bool = False  # written only when asked
     shown: Shown | None = None  # a Datasette page: exactly what it lists
     db_path: str = "library.db"  # the library `export_library` opens (`export` is given one)
 
@@ -70,7 +71,7 @@ def export(library: Library, options: ExportOptions) -> Export:
     if options.by_citation:
         items, missing = _cited(library, items, options)
     text, warnings = render(items, options.format, unicode=options.unicode,
-                            journal_abbrev=options.journal_abbrev)
+                            journal_abbrev=options.journal_abbrev, abstracts=options.abstracts)
     return Export(text, items, warnings, missing)
 
 

@@ -1,219 +1,198 @@
-"""`rsbib search`: the export items a query matches, over the full-text index of works and rows.
+"""`rsbib search`: the export items a query matches, over the full-text indexes of works and rows.
 
-A query is words (all must match, each a stem where the index stems), "quoted phrases",
-`word*` prefixes, and field filters: `author:zhu`, `title:segment`, `venue:TGRS`,
-`year:2023`, `year:2023..2024`, `category:vision`, `key:skysense`. A word that is an
-arXiv id or a DOI (`2306.11029`, `10.1109/...`, also `arxiv:2306.11029`, `doi:10.1109/...`)
-finds the works and rows with that identifier. The FTS tables are
-found by name (`detect_fts`), so the index's tokenizer (porter or not) is the one used.
+A query is words (all must match; a title or abstract word is matched as a stem, a name as
+written), "quoted phrases", `word*` prefixes, `A OR B`, and field filters: `author:zhu`,
+`title:segment`, `abstract:"change detection"`, `venue:TGRS`, `year:2023`, `year:2023..2024`,
+`category:vision`, `key:skysense`. Compounds match however they are written: `multispectral`,
+`multi-spectral` and `multi spectral` find the same works. An arXiv id, a DOI or a pasted
+link (`2306.11029`, `10.1109/...`, `arxiv:2306.11029`, `https://arxiv.org/abs/2306.11029`,
+`https://doi.org/10.1109/...`) finds the works and rows with that identifier.
+
+`parse_query` is the one translator of a query: the command line and the Datasette plugin
+both hand its clauses to `identities` (its SQL: rsbib.store.search), so both find the same works.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import sqlite3
-from dataclasses import dataclass
 
-from rsbib import RsbibError
-from rsbib.export import CategoryError, Item, collect, match_categories, render
-from rsbib.metadata.identifiers import normalize_arxiv_id, normalize_doi
+import sqlite_utils
+
+from rsbib.export import CategoryError, Item, collect, pick_tables, render
+from rsbib.metadata.identifiers import normalize_arxiv_id, normalize_doi, read_link
 from rsbib.metadata.venues import label_for
 from rsbib.store.library import Library
+from rsbib.store.search import FIELDS, Clause, QueryError, Term, matching, year_range
 
-FIELDS = ("author", "title", "venue", "year", "category", "key", "arxiv", "doi")
-# The columns of each full-text index a field searches (None: every column).
-WORK_COLUMNS = {None: None, "title": ["title"], "author": ["authors"]}
-ROW_COLUMNS = {None: None, "title": ["title"]}
+__all__ = ["FIELDS", "Clause", "QueryError", "Term", "parse_query", "search"]
 
-_TOKEN = re.compile(r'(?:(?P<field>[A-Za-z]+):)?(?P<value>"[^"]*"?|\S+)')
+TEXT_FIELDS = (None, "title", "author", "abstract")
+_TOKEN = re.compile(r'(?:[A-Za-z]+:)?"[^"]*"?|\S+')
+_FIELD = re.compile(r"^(?P<field>[A-Za-z]+):(?P<value>.*)$", re.DOTALL)
+_LINK = re.compile(r"^(?:https?://|(?:www\.)?(?:arxiv\.org|(?:dx\.)?doi\.org)/)", re.IGNORECASE)
 _WORD = re.compile(r"\w+\*?")
-_YEARS = re.compile(r"^(?P<start>\d{4})?(?:(?P<range>\.\.)(?P<end>\d{4})?)?$")
+_ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$", re.IGNORECASE)
+SPLIT_MIN = 3  # the shortest part a run-together compound is split into ("multi|spectral")
 
 
-class QueryError(RsbibError, ValueError):
-    """A query that cannot be read: an unknown field, a bad year range, no words."""
+def parse_query(text: str, default_field: str | None = None) -> list[Clause]:
+    """The clauses of a query (all must match), each a few alternatives (any may match).
 
-
-@dataclass(frozen=True)
-class Term:
-    field: str | None  # one of FIELDS, or None for every text column
-    value: str
-    phrase: bool = False
-
-
-def parse_query(text: str, default_field: str | None = None) -> list[Term]:
-    """The terms of a query; words without a field take `default_field`."""
-    terms = []
-    for found in _TOKEN.finditer(text):
-        field, value = found["field"], found["value"]
-        if field is not None and field.casefold() not in FIELDS:
-            raise QueryError(f"unknown field {field!r} in {found[0]!r}; fields: {', '.join(FIELDS)}")
-        field = field.casefold() if field else default_field
-        phrase = value.startswith('"')
-        value = value.strip('"').strip()
-        if not value:
+    Words without a field take `default_field`. Raises QueryError (a usage error) for an
+    unknown field, a field with no value, a bad year range, a link without an identifier,
+    a dangling OR or an empty query.
+    """
+    units: list[list[Term]] = []
+    pending_or = False
+    for token in _TOKEN.findall(text):
+        if token == "OR":
+            if not units or pending_or:
+                raise QueryError("OR needs a term on each side (A OR B)")
+            pending_or = True
             continue
-        if field == "year":
-            _year_range(value)  # fails early on a bad range
-        terms.append(Term(field, value, phrase))
-    if not terms:
+        term = _term(token, default_field)
+        if term is None:
+            continue
+        if pending_or:
+            units[-1].append(term)
+        else:
+            units.append([term])
+        pending_or = False
+    if pending_or:
+        raise QueryError("OR needs a term on each side (A OR B)")
+    if not units:
         raise QueryError("the query is empty")
+    return [tuple(_with_compounds(unit, units, i)) for i, unit in enumerate(units)]
+
+
+def _term(token: str, default_field: str | None) -> Term | None:
+    """One token of a query as a term (None: nothing searchable in it, like a lone `-`)."""
+    if _LINK.match(token):
+        return _link(token)
+    field, value = default_field, token
+    found = _FIELD.match(token)
+    if found and not found["value"] and found["field"].casefold() not in FIELDS:
+        value = found["field"]  # "SatMAE:" pasted from a title is a word, not a field
+    elif found:
+        field = found["field"].casefold()
+        if field not in FIELDS:
+            raise QueryError(f"unknown field {found['field']!r} in {token!r}; fields: {', '.join(FIELDS)}")
+        value = found["value"]
+        if not value.strip('"').strip():
+            raise QueryError(f"{field}: needs a value (e.g. {field}:{_EXAMPLES[field]})")
+    phrase = value.startswith('"')
+    value = value.strip('"').strip()
+    if not value:
+        return None
+    if field == "year":
+        year_range(value)  # fails early on a bad range
+        return Term("year", value)
+    if field in ("venue", "category", "key"):
+        return Term(field, value, phrase)
+    ident = identifier(field, value, phrase)
+    if ident is not None:
+        return ident
+    if field in ("arxiv", "doi"):
+        raise QueryError(f"{field}:{value}: not an arXiv id or a DOI")
+    words = _WORD.findall(value)
+    if not words:
+        return None
+    return Term(field, " ".join(words), phrase or len(words) > 1)
+
+
+_EXAMPLES = {"author": "zhu", "title": "segment", "abstract": "detection", "venue": "TGRS",
+             "year": "2023..2024", "category": "vision", "key": "skysense",
+             "arxiv": "2306.11029", "doi": "10.1109/TGRS.2024.3390838"}
+
+
+def _link(token: str) -> Term:
+    info = read_link(token if "://" in token else f"https://{token}")
+    if info and info.arxiv_id:
+        return Term("arxiv", info.arxiv_id)
+    if info and info.doi:
+        return Term("doi", info.doi)
+    raise QueryError(f"{token}: a link without an arXiv id or a DOI; search its title instead")
+
+
+def identifier(field: str | None, value: str, phrase: bool = False) -> Term | None:
+    """An `arxiv` or `doi` term when the value is an arXiv id or a DOI, else None."""
+    if field not in (None, "arxiv", "doi") or phrase:
+        return None
+    if field != "arxiv" and re.match(r"^(?:doi:)?10\.\d{4,}/\S+$", value, re.IGNORECASE):
+        doi = normalize_doi(value)
+        if doi and doi.startswith("10.48550/"):
+            arxiv_id = normalize_arxiv_id(doi)
+            return Term("arxiv", arxiv_id) if arxiv_id else None
+        return Term("doi", doi) if doi else None
+    if field != "doi" and _ARXIV_ID.match(value.removeprefix("arXiv:").removeprefix("arxiv:")):
+        arxiv_id = normalize_arxiv_id(value)
+        return Term("arxiv", arxiv_id) if arxiv_id else None
+    return None
+
+
+def _with_compounds(unit: list[Term], units: list[list[Term]], i: int) -> list[Term]:
+    """A unit's terms plus the other spellings of a compound in them.
+
+    A plain word also matches run together with its neighbour ("multi spectral" finds
+    "multispectral") and split in two ("multispectral" finds "multi-spectral"); a hyphenated
+    word ("multi-spectral", a phrase of its parts) also matches run together. Names are
+    matched only as written (store.search leaves `derived` terms out of the names index).
+    """
+    terms = list(unit)
+    for term in unit:
+        if term.field not in TEXT_FIELDS or term.field == "author" or term.value.endswith("*"):
+            continue
+        words = term.value.split()
+        if term.phrase and len(words) == 2:
+            terms.append(Term(term.field, "".join(words), derived=True))
+        elif not term.phrase:
+            terms += [Term(term.field, f"{words[0][:k]} {words[0][k:]}", True, derived=True)
+                      for k in range(SPLIT_MIN, len(words[0]) - SPLIT_MIN + 1)
+                      if words[0].isalpha()]
+    if len(unit) == 1 and _plain(unit[0]):
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(units) and len(units[j]) == 1 and _plain(units[j][0]) \
+                    and units[j][0].field == unit[0].field:
+                pair = (units[j][0].value + unit[0].value) if j < i else (unit[0].value + units[j][0].value)
+                terms.append(Term(unit[0].field, pair, derived=True))
     return terms
 
 
-def _year_range(value: str) -> tuple[int, int]:
-    found = _YEARS.match(value)
-    if not found or not (found["start"] or found["end"]):
-        raise QueryError(f"year:{value}: write a year (2023) or a range (2023..2024, 2023.., ..2024)")
-    start = int(found["start"]) if found["start"] else 0
-    end = int(found["end"]) if found["end"] else (9999 if found["range"] else start)
-    return start, end
+def _plain(term: Term) -> bool:
+    return term.field in (None, "title", "abstract") and not term.phrase \
+        and not term.value.endswith("*") and term.value.isalpha()
 
 
-def search(library: Library, terms: list[Term]) -> list[Item]:
-    """The export items every term matches, in the usual export order."""
-    items = collect(library)
-    rows = _rows_by_item(library)
-    chosen: set[tuple] | None = None
-    for term in terms:
-        matched = _matches(library, term, items, rows)
-        chosen = matched if chosen is None else chosen & matched
-    return [item for item in items if identity(item) in (chosen or set())]
+def search(library: Library, clauses: list[Clause]) -> list[Item]:
+    """The export items every clause matches, in the usual export order."""
+    chosen = identities(library.db, clauses)
+    return [item for item in collect(library) if identity(item) in chosen]
 
 
-def identity(item: Item) -> tuple:
-    return ("work", item.work.id) if item.work else ("row", item.entry.row_key)
+def identities(db: sqlite_utils.Database, clauses: list[Clause]) -> set[tuple[str, int]]:
+    """The identities of the works and rows the clauses match (the command line and Datasette)."""
+    tables = list(db.table("categories").rows_where(order_by="position"))
+    resolved = []
+    for clause in clauses:
+        terms = []
+        for term in clause:
+            if term.field == "category":
+                try:
+                    (slug,) = pick_tables(tables, (term.value,))
+                except CategoryError as exc:
+                    raise QueryError(f"category:{term.value}: {exc}") from None
+                term = Term("category", slug)
+            terms.append(term)
+        resolved.append(tuple(terms))
+    return matching(db, resolved)
 
 
-def _rows_by_item(library: Library) -> dict[tuple, list[dict]]:
-    """Every row of the list, grouped by the export item it belongs to."""
-    grouped: dict[tuple, list[dict]] = {}
-    for row in library.db.query("SELECT * FROM entries ORDER BY line"):
-        key = ("work", row["work_id"]) if row["work_id"] is not None else ("row", row["row_key"])
-        grouped.setdefault(key, []).append(row)
-    return grouped
-
-
-def _matches(library: Library, term: Term, items: list[Item], rows: dict) -> set[tuple]:
-    ident = identifier(term)
-    if ident is not None:
-        return _with_identifier(library, *ident)
-    if term.field in ("arxiv", "doi"):
-        raise QueryError(f"{term.field}:{term.value}: not an arXiv id or a DOI")
-    if term.field in (None, "title", "author"):
-        return _full_text(library, term)
-    test = {"year": _year_test, "category": _category_test, "key": _key_test,
-            "venue": _venue_test}[term.field](library, term.value)
-    return {identity(item) for item in items if test(item, rows.get(identity(item), []))}
-
-
-_ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$", re.IGNORECASE)
-
-
-def identifier(term: Term) -> tuple[str, str] | None:
-    """("arxiv_id" | "doi", normalized value) when the term is an arXiv id or a DOI, else None."""
-    if term.field not in (None, "arxiv", "doi") or term.phrase:
-        return None
-    value, column, found = term.value, None, None
-    if term.field != "arxiv" and re.match(r"^(?:doi:)?10\.\d{4,}/\S+$", value, re.IGNORECASE):
-        column, found = "doi", normalize_doi(value)
-        if found and found.startswith("10.48550/"):
-            column, found = "arxiv_id", normalize_arxiv_id(found)
-    elif term.field != "doi" and _ARXIV_ID.match(value.removeprefix("arXiv:").removeprefix("arxiv:")):
-        column, found = "arxiv_id", normalize_arxiv_id(value)
-    return (column, found) if column and found else None
-
-
-def _with_identifier(library: Library, column: str, value: str) -> set[tuple]:
-    """Works with this arXiv id or DOI, and rows whose own link carries it."""
-    found = {("work", r["id"]) for r in library.db.query(
-        f"SELECT id FROM works WHERE lower([{column}]) = lower(?)", [value])}
-    link = {"arxiv_id": "link_arxiv_id", "doi": "link_doi"}[column]
-    for row in library.db.query(f"SELECT work_id, row_key FROM entries WHERE lower([{link}]) = lower(?)",
-                                [value]):
-        found.add(("work", row["work_id"]) if row["work_id"] is not None else ("row", row["row_key"]))
-    return found
-
-
-def _full_text(library: Library, term: Term) -> set[tuple]:
-    """Works and rows whose indexed text holds the term (a row stands for its work)."""
-    found: set[tuple] = set()
-    works = _fts_rowids(library, "works", term, WORK_COLUMNS[term.field])
-    found.update(("work", rowid) for rowid in works)
-    if term.field in ROW_COLUMNS:
-        ids = _fts_rowids(library, "entries", term, ROW_COLUMNS[term.field])
-        for row in _rows_with_ids(library, ids):
-            found.add(("work", row["work_id"]) if row["work_id"] is not None
-                      else ("row", row["row_key"]))
-    return found
-
-
-def _fts_rowids(library: Library, table: str, term: Term, columns: list[str] | None) -> list[int]:
-    words = _WORD.findall(term.value)
-    if not words:
-        return []
-    fts = library.db.table(table).detect_fts()
-    if fts is None:  # a library without its index: plain substring search
-        return _like_rowids(library, table, term, columns)
-    if term.phrase:
-        phrases = ['"' + " ".join(w.rstrip("*") for w in words) + '"']
-    else:
-        phrases = [f'"{w.rstrip("*")}"' + ("*" if w.endswith("*") else "") for w in words]
-    scope = "{" + " ".join(columns) + "} : " if columns else ""
-    expression = " AND ".join(scope + p for p in phrases)
-    sql = f"SELECT rowid FROM [{fts}] WHERE [{fts}] MATCH ?"
-    try:
-        return [r[0] for r in library.db.execute(sql, [expression])]
-    except sqlite3.OperationalError as exc:
-        raise QueryError(f"{term.value!r}: the index cannot search this ({exc})") from None
-
-
-def _like_rowids(library: Library, table: str, term: Term, columns: list[str] | None) -> list[int]:
-    columns = columns or {"works": ["title", "authors", "venue", "abstract"],
-                          "entries": ["title", "abbreviation", "publication"]}[table]
-    text = " || ' ' || ".join(f"coalesce([{c}], '')" for c in columns)
-    words = [term.value] if term.phrase else [w.rstrip("*") for w in _WORD.findall(term.value)]
-    where = " AND ".join(f"({text}) LIKE ?" for _ in words)
-    return [r[0] for r in library.db.execute(f"SELECT rowid FROM [{table}] WHERE {where}",
-                                             [f"%{w}%" for w in words])]
-
-
-def _rows_with_ids(library: Library, ids: list[int]) -> list[dict]:
-    if not ids:
-        return []
-    return list(library.db.query(
-        f"SELECT work_id, row_key FROM entries WHERE id IN ({','.join('?' * len(ids))})", ids))
-
-
-def _year_test(library: Library, value: str):
-    start, end = _year_range(value)
-    return lambda item, rows: start <= (year_of(item) or -1) <= end
-
-
-def _category_test(library: Library, value: str):
-    try:
-        (slug,) = match_categories(library, (value,))
-    except CategoryError as exc:
-        raise QueryError(f"category:{value}: {exc}") from None
-    return lambda item, rows: any(row["category"] == slug for row in rows)
-
-
-def _key_test(library: Library, value: str):
-    wanted = value.casefold()
-    return lambda item, rows: wanted in item.key.casefold()
-
-
-def _venue_test(library: Library, value: str):
-    """A venue by words of its name (`venue:geoscience`) or by the list's label (`venue:TGRS`)."""
-    wanted = value.casefold()
-
-    def test(item: Item, rows: list[dict]) -> bool:
-        venue = (item.work.venue if item.work else None) or ""
-        labels = {(label_for(venue) or "").casefold()}
-        labels |= {(row["venue_label"] or "").casefold() for row in rows}
-        return wanted in venue.casefold() or wanted in labels
-    return test
+def identity(item: Item) -> tuple[str, int]:
+    """("work", id) for a work, ("entry", id) for a row with no work (store.search's identities)."""
+    if item.work is not None and item.work.id is not None:
+        return ("work", item.work.id)
+    return ("entry", item.entry.id or 0)
 
 
 def year_of(item: Item) -> int | None:

@@ -22,6 +22,7 @@ import habanero
 import httpx2
 
 from rsbib import __version__
+from rsbib.metadata.abstracts import from_jats
 from rsbib.metadata.identifiers import publication_doi
 from rsbib.metadata.records import Author, WorkRecord
 from rsbib.settings import Settings
@@ -306,5 +307,6 @@ def to_record(item: dict[str, Any]) -> WorkRecord:
         pages=item.get("page"),
         publisher=item.get("publisher"),
         url=f"https://doi.org/{doi}" if doi else item.get("URL"),
+        abstract=from_jats(item.get("abstract")),
         venue_source="crossref",
     )

@@ -14,7 +14,7 @@ from rsbib import RsbibError
 from rsbib.metadata.records import EntryStatus
 from rsbib.store import versions
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 STATUSES = tuple(s.value for s in EntryStatus)  # in the order `status` prints them
 FAILED_AGAIN = "kept the previous answer; a later look-up failed: "
 
@@ -57,8 +57,11 @@ ORDER BY year DESC, citekey
 PAPERS_COLUMNS = {"citekey": str, "title": str, "authors": str, "year": int, "venue": str,
                   "type": str, "doi": str, "arxiv_id": str, "categories": str, "status": str,
                   "rows": int, "work_id": int, "entry_id": int}
-SEARCHED = {"works": ["title", "authors", "venue", "abstract"],
+# The full-text indexes: words of titles, venues and abstracts are stemmed (porter), names
+# are not (NAMES), so "change" finds "changes" and never the author "Chang".
+SEARCHED = {"works": ["title", "venue", "abstract"],
             "entries": ["title", "abbreviation", "publication"]}
+NAMES = {"authors": ["name"]}
 
 
 def now() -> str:
@@ -82,7 +85,7 @@ def migrate(db: sqlite_utils.Database, readonly: bool) -> None:
             raise LibraryError("is an older or empty library; run `rsbib sync` first")
         return
     steps = {0: create_schema, 1: add_corrections, 2: add_history,
-             3: add_run_services, 4: browse_schema, 5: pending_and_kept_answers}
+             3: add_run_services, 4: browse_schema, 5: search_schema, 6: pending_and_kept_answers}
     while version < SCHEMA_VERSION:
         with db.atomic():
             steps[version](db)
@@ -191,8 +194,25 @@ def browse_schema(db: sqlite_utils.Database) -> None:
         db.table(table).enable_fts(columns, create_triggers=True, tokenize="porter")
 
 
+def search_schema(db: sqlite_utils.Database) -> None:
+    """Schema 6: abstracts searched, names indexed apart and unstemmed (authors_fts).
+
+    works_fts is rebuilt without the authors column (a name is not a word to stem) and with
+    the abstract; authors get an index of their own, matched as written.
+    """
+    if "abstract" not in db.table("works").columns_dict:
+        db.table("works").add_column("abstract", str)
+    for table in {**SEARCHED, **NAMES}:
+        if db.table(table).detect_fts():
+            db.table(table).disable_fts()
+    for table, columns in SEARCHED.items():
+        db.table(table).enable_fts(columns, create_triggers=True, tokenize="porter")
+    for table, columns in NAMES.items():
+        db.table(table).enable_fts(columns, create_triggers=True)
+
+
 def pending_and_kept_answers(db: sqlite_utils.Database) -> None:
-    """Schema 6: `pending` stored one way; the sources' kept answers and `about` in the schema.
+    """Schema 7: `pending` stored one way; the sources' kept answers and `about` in the schema.
 
     Rows no service was asked about were once stored as `unresolved` with no
     `resolved_run` (a sync relabelled them on the fly); they now say `pending`.

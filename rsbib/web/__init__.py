@@ -66,9 +66,16 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         if view_name == "row" and table in ("works", "entries"):
             row_id = request.url_vars.get("pks")
             found["rsbib_bibtex"] = await bib.entry_text(datasette, database, table, row_id)
+            if table == "works":
+                found["rsbib_abstract"] = await search.abstract(datasette, database, row_id)
         return found
 
     return variables
+
+
+@hookimpl(trylast=True)  # after Datasette's own search filter, so its context gives way to ours
+def filters_from_request(request, database, table, datasette):
+    return search.papers_filter(request, database, table, datasette)
 
 
 @hookimpl
