@@ -270,9 +270,9 @@ def test_an_exported_key_survives_its_row_resolving(library_copy):
     assert "{" + key + "," in export.stdout and f"{key}: provisional" not in export.stderr
     library = Library(library_copy)
     entry = next(library.db["entries"].rows_where("line = ?", [line]))
-    run_id = library.start_run(source="test")
+    run_id = library.runs.start(source="test")
     found = WorkRecord(title=entry["title"], year=2024, doi="10.9999/found.later", type="journal-article")
-    library.save_outcomes([Outcome(entry["id"], "resolved", found, "doi", 100.0)], run_id)
+    library.outcomes.save([Outcome(entry["id"], "resolved", found, "doi", 100.0)], run_id)
     library.close()
     assert [r[2] for r in rows(library_copy) if r[0] == line] == [key]
     assert "{" + key + "," in run("export", "--db", str(library_copy)).stdout

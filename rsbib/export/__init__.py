@@ -55,7 +55,7 @@ def collect(library: Library, categories: list[str] | None = None,
     """
     items: list[Item] = []
     seen: set = set()
-    taken = library.taken_keys()
+    taken = library.keys.taken()
     entries = export_rows(library, categories, listed_only)
     wanted = sorted({e["work_id"] for e in entries if e["work_id"] is not None})
     works, authors = works_by_id(library, wanted), authors_by_work(library, wanted)
