@@ -18,7 +18,7 @@ from rsbib.lists.parse import CiteBlock, ParsedList, Row
 from rsbib.lists.tokens import gc_paused
 from rsbib.metadata.identifiers import read_link
 from rsbib.metadata.records import ANSWERED, Entry, EntryStatus, RowToResolve
-from rsbib.store import reapply
+from rsbib.store import bulk, reapply
 
 # What a row that changed in the list forgets of its earlier answer.
 _FORGOTTEN = {"status": EntryStatus.PENDING.value, "work_id": None, "method": None, "score": None,
@@ -72,11 +72,7 @@ class Entries:
                 changed += [{**old, "listed": 0, "unlisted_run": run_id} for old in unlisted]
                 counts["unlisted"] = len(unlisted)
             self._rewrite(changed)
-            if new:
-                columns = list(new[0])
-                self.db.conn.executemany(
-                    f"INSERT INTO entries ({', '.join(f'[{c}]' for c in columns)}) "
-                    f"VALUES ({', '.join('?' * len(columns))})", [[r[c] for c in columns] for r in new])
+            bulk.insert_rows(self.db, "entries", new)
             used = {c.slug for c in parsed.categories}
             self.db.conn.executemany(
                 "DELETE FROM categories WHERE slug = ? AND NOT EXISTS "
