@@ -20,6 +20,8 @@ from rsbib.metadata.identifiers import read_link
 from rsbib.metadata.records import ANSWERED, Entry, EntryStatus, RowToResolve
 from rsbib.store import bulk, reapply
 
+# The columns row_to_resolve reads.
+_TO_RESOLVE = "id, title, venue_label, label_year, link_kind, paper_url, publication, link_arxiv_id, link_doi"
 # What a row that changed in the list forgets of its earlier answer.
 _FORGOTTEN = {"status": EntryStatus.PENDING.value, "work_id": None, "method": None, "score": None,
               "note": "row changed in the list", "candidates": None, "resolved_run": None}
@@ -107,7 +109,7 @@ class Entries:
         marks = ",".join("?" * len(ANSWERED))
         pending = {e["id"]: e for e in self.db.table("entries").rows_where(
             "listed = 1" if refresh else f"listed = 1 and status not in ({marks})",
-            None if refresh else [s.value for s in ANSWERED], order_by="id")}
+            None if refresh else [s.value for s in ANSWERED], order_by="id", select=_TO_RESOLVE)}
         for entry in self.db.table("entries").rows_where("listed = 1", order_by="id") if pins else ():
             pin = pins.get(entry["row_key"])
             if not pin:
@@ -146,8 +148,11 @@ class Entries:
                 for r in self.db.table("cite_blocks").rows]
 
 
+_NON_WORD = re.compile(r"\W+")
+
+
 def _norm(text: str) -> str:
-    return re.sub(r"\W+", " ", text.casefold()).strip()
+    return _NON_WORD.sub(" ", text.casefold()).strip()
 
 
 def row_keys(rows: list[Row]) -> list[str]:
