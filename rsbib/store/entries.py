@@ -20,6 +20,8 @@ from rsbib.metadata.identifiers import read_link
 from rsbib.metadata.records import ANSWERED, Entry, EntryStatus, RowToResolve
 from rsbib.store import bulk, reapply
 
+# json.dumps(..., ensure_ascii=False), made once rather than per row.
+_JSON = json.JSONEncoder(ensure_ascii=False)
 # The columns row_to_resolve reads.
 _TO_RESOLVE = "id, title, venue_label, label_year, link_kind, paper_url, publication, link_arxiv_id, link_doi"
 # What a row that changed in the list forgets of its earlier answer.
@@ -170,14 +172,14 @@ def row_keys(rows: list[Row]) -> list[str]:
 def entry_record(row: Row, key: str) -> dict[str, Any]:
     """The columns of `entries` that come from the list itself."""
     link = read_link(row.paper_url)
-    fingerprint = hashlib.sha1(json.dumps(
-        [row.title, row.paper_url, row.publication], ensure_ascii=False).encode()).hexdigest()[:16]
+    fingerprint = hashlib.sha1(_JSON.encode(
+        [row.title, row.paper_url, row.publication]).encode()).hexdigest()[:16]
     return {
         "row_key": key, "category": row.category, "line": row.line,
         "abbreviation": row.abbreviation, "title": row.title, "publication": row.publication,
         "venue_label": row.venue_label, "label_year": row.label_year,
         "paper_url": row.paper_url, "code_url": row.code_url,
-        "extra": json.dumps(row.extra, ensure_ascii=False) if row.extra else None,
+        "extra": _JSON.encode(row.extra) if row.extra else None,
         "link_kind": link.kind if link else None,
         "link_arxiv_id": link.arxiv_id if link else None,
         "link_doi": link.doi if link else None,
