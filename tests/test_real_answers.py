@@ -13,13 +13,15 @@ from pathlib import Path
 import pytest
 
 from rsbib.metadata.records import Outcome, WorkRecord
-from rsbib.sources.base import BadAnswer
+from rsbib.sources.arxiv import ArxivSource
+from rsbib.sources.base import BadAnswer, Rejected
 from rsbib.sources.crossref import to_record, work_of, works_of
 from rsbib.sources.dblp import parse_answer
 from rsbib.sources.dblp import to_record as dblp_record
 from rsbib.store.library import Library
 from tests.conftest import run
-from tests.standin.replay import RECORDINGS
+from tests.standin.replay import RECORDINGS, Replay
+from tests.test_sources import settings_for
 
 ANSWERS = RECORDINGS / "answers"
 SAMPLES = Path(__file__).parent / "data" / "dblp"
@@ -148,6 +150,16 @@ EXPECTED: dict[str, list[tuple[str, int | None, str | None]]] = {
     "dblp-rust-client-ats-2005.json": [
         ("A Test Cost Reduction Method by Test Response and Test Vector Overlapping for Full-Scan Test"
          " Architecture", 2005, "10.1109/ats.2005.17")],
+    "dblp-itmo-notes-basov-apos.json": [
+        ("Human Resources Management in Conditions of Operators' Psychophysiological State Changes", 2014,
+         "10.1007/978-3-319-11581-8_32"),
+        ("A Heart Rate Extraction from the Speech Signal Without a Priori Information About the Speaker", 2020,
+         "10.1109/iwcmc48107.2020.9148575"),
+        ("Multi-path multimodal authentication system for remote information system", 2019,
+         "10.1145/3357613.3357640"),
+        ("Multimodal Subscriber Interfaces for Infocommunication Systems", 2017, "10.4149/cai_2017_4_908"),
+        ("Multimodal Information Coding System for Wearable Devices of Advanced Uniform", 2016,
+         "10.1007/978-3-319-40349-6_52")],
 }
 
 
@@ -198,6 +210,50 @@ def test_article_numbers_and_author_lists_of_real_answers():
     [dblp] = records_of("dblp", answer("dblp-rust-client-ats-2005.json"))
     assert (dblp.type, dblp.venue, dblp.pages) == ("proceedings-article", "Asian Test Symposium", "366-371")
     assert [a.family for a in dblp.authors] == ["Shinogi", "Yamada", "Hayashi", "Tsuruoka", "Yoshikawa"]
+
+
+def test_a_real_dblp_answer_with_an_entity_a_homonym_number_and_a_journal_issue():
+    assert "Operators&apos; Psychophysiological" in answer("dblp-itmo-notes-basov-apos.json")
+    apos, _, _, journal, homonym = records_of("dblp", answer("dblp-itmo-notes-basov-apos.json"))
+    assert "Operators' Psychophysiological" in apos.title
+    assert (journal.type, journal.venue, journal.volume, journal.issue, journal.pages) == (
+        "journal-article", "Comput. Informatics", "36", "4", "908-924")
+    assert ("Karpov", "Alexey") in [(a.family, a.given) for a in homonym.authors]
+    assert ("Zelezný", "Milos") in [(a.family, a.given) for a in homonym.authors]
+
+
+# arXiv's recorded answers (arxiv.py's fixtures), asked through ArxivSource against the replay:
+# (title, year, arxiv id) of the record, or the failure and its reason
+ARXIV_EXPECTED: dict[str, tuple[str, int, str] | tuple[type, str]] = {
+    "1707.08567": ("Proceedings of Workshop AEW10: Concepts in Information Theory and Communications", 2017,
+                   "1707.08567"),
+    "2104.12255v1": ("0", 2021, "2104.12255"),          # asked with its version; a title that is a digit
+    "astro-ph/0601001": ("Frequency of Hot Jupiters and Very Hot Jupiters from the OGLE-III Transit Surveys"
+                         " Toward the Galactic Bulge and Carina", 2006, "astro-ph/0601001"),  # an old-style id
+    "0808.05394": (BadAnswer, "no record for this id in its answer"),   # arXiv answered with no entry
+    "0000.0000": (BadAnswer, "no record for this id in its answer"),    # totalResults 0
+    "abc": (Rejected, "HTTP 400"),                                      # arXiv's 400 for a malformed id
+}
+
+
+def test_every_recorded_arxiv_answer_gives_its_record_or_its_reason():
+    recorded = [row.split("\t")[1] for row in (RECORDINGS / "arxiv" / "INDEX.tsv").read_text().splitlines()[1:]]
+    groups = [url.split("id_list=")[1].split("&")[0].replace("%2F", "/").split("%2C")
+              for url in recorded if "id_list=&" not in url]  # each lookup as it was recorded
+    assert {i for group in groups for i in group} == set(ARXIV_EXPECTED)
+    with Replay() as replay:
+        source = ArxivSource(settings_for(replay.url))
+        for group in groups:
+            answer = source.lookup(group)
+            for arxiv_id in group:
+                expected = ARXIV_EXPECTED[arxiv_id]
+                if isinstance(expected[0], type):
+                    failure = answer.failures[arxiv_id]
+                    assert isinstance(failure, expected[0]) and expected[1] in str(failure), (arxiv_id, failure)
+                else:
+                    record = answer.found[arxiv_id]
+                    assert (record.title, record.year, record.arxiv_id) == expected
+                    assert_plain(record)
 
 
 # -- shapes the issue reports from live answers; no recording of them was found (see the note) -------
