@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from rsbib.metadata.records import Outcome, WorkRecord
+from rsbib.resolve.matching import PUBLISHED_TYPES
 from rsbib.sources.arxiv import ArxivSource
 from rsbib.sources.base import BadAnswer, Rejected
 from rsbib.sources.crossref import to_record, work_of, works_of
@@ -137,6 +138,8 @@ EXPECTED: dict[str, list[tuple[str, int | None, str | None]]] = {
     "crossref-refformatter-spaced-title.json": [
         ("The quantum-confined Stark effect and localization of charge carriers in Al x Ga 1-x N/Al y Ga 1-y N"
          " quantum wells with different morphologies", 2013, "10.1002/pssc.201200953")],
+    "crossref-posted-content-reposted-transformer.json": [
+        ("Attention Is All You Need", 2025, "10.65215/nxvz2v36")],
     "crossref-2014-aip-issued-null.json": [("Velocity Dispersions Across Bulge Types", None, "10.1063/1.3458497")],
     "crossref-2014-iop-upper-case-title.json": [
         ("MEASURING DARK MATTER PROFILES NON-PARAMETRICALLY IN DWARF SPHEROIDALS: AN APPLICATION TO DRACO", 2013,
@@ -210,6 +213,15 @@ def test_article_numbers_and_author_lists_of_real_answers():
     [dblp] = records_of("dblp", answer("dblp-rust-client-ats-2005.json"))
     assert (dblp.type, dblp.venue, dblp.pages) == ("proceedings-article", "Asian Test Symposium", "366-371")
     assert [a.family for a in dblp.authors] == ["Shinogi", "Yamada", "Hayashi", "Tsuruoka", "Yoshikawa"]
+
+
+def test_a_reposted_copy_of_a_famous_paper_is_a_preprint_never_a_version_of_record():
+    """Real answer: `posted-content` of 2025 holding the 2017 paper's title and authors under a new DOI."""
+    [record] = records_of("crossref", answer("crossref-posted-content-reposted-transformer.json"))
+    assert (record.type, record.year, record.venue) == ("preprint", 2025, None)
+    assert record.type not in PUBLISHED_TYPES
+    assert record.abstract and record.abstract.startswith("The dominant sequence transduction models")
+    assert [a.family for a in record.authors][:2] == ["Vaswani", "Shazeer"]
 
 
 def test_a_real_dblp_answer_with_an_entity_a_homonym_number_and_a_journal_issue():
