@@ -140,6 +140,8 @@ EXPECTED: dict[str, list[tuple[str, int | None, str | None]]] = {
          " quantum wells with different morphologies", 2013, "10.1002/pssc.201200953")],
     "crossref-posted-content-reposted-transformer.json": [
         ("Attention Is All You Need", 2025, "10.65215/nxvz2v36")],
+    "crossref-findhope-book-editor-only.json": [
+        ("Pediatric Palliative Care", 2015, "10.1093/med/9780190244187.001.0001")],
     "crossref-2014-aip-issued-null.json": [("Velocity Dispersions Across Bulge Types", None, "10.1063/1.3458497")],
     "crossref-2014-iop-upper-case-title.json": [
         ("MEASURING DARK MATTER PROFILES NON-PARAMETRICALLY IN DWARF SPHEROIDALS: AN APPLICATION TO DRACO", 2013,
@@ -222,6 +224,13 @@ def test_a_reposted_copy_of_a_famous_paper_is_a_preprint_never_a_version_of_reco
     assert record.type not in PUBLISHED_TYPES
     assert record.abstract and record.abstract.startswith("The dominant sequence transduction models")
     assert [a.family for a in record.authors][:2] == ["Vaswani", "Shazeer"]
+
+
+def test_an_editor_is_never_taken_for_an_author_and_a_book_is_not_a_version_of_record():
+    [book] = records_of("crossref", answer("crossref-findhope-book-editor-only.json"))
+    assert json.loads(answer("crossref-findhope-book-editor-only.json"))["message"]["items"][0]["editor"]
+    assert book.authors == [] and (book.year, book.month) == (2015, 8)
+    assert book.type not in PUBLISHED_TYPES  # Crossref's `book` is kept as misc: rsbib has no book type
 
 
 def test_a_real_dblp_answer_with_an_entity_a_homonym_number_and_a_journal_issue():
