@@ -109,23 +109,23 @@ def test_clash_suffixes():
 
 def test_a_failed_batch_leaves_the_library_as_it_was(library_copy, monkeypatch):
     library = Library(library_copy)
-    run_id = library.start_run(source="test")
+    run_id = library.runs.start(source="test")
     before = library.db.execute("SELECT count(*), max(id) FROM works").fetchone()
     entries_before = list(library.db.query("SELECT id, work_id, status FROM entries"))
     good = Outcome(1, "resolved", WorkRecord(title="New paper", doi="10.1000/new",
                                              authors=[Author("Ng", "A")]), "doi", 100.0)
     calls = []
 
-    def boom(record, run):
+    def boom(record, run, known=None):
         calls.append(record)
         if len(calls) == 2:
             raise RuntimeError("disk on fire")
-        return original(record, run)
+        return original(record, run, known)
 
-    original = library.upsert_work
-    monkeypatch.setattr(library, "upsert_work", boom)
+    original = library.works.upsert
+    monkeypatch.setattr(library.works, "upsert", boom)
     with pytest.raises(RuntimeError):
-        library.save_outcomes([good, good], run_id)
+        library.outcomes.save([good, good], run_id)
     assert library.db.execute("SELECT count(*), max(id) FROM works").fetchone() == before
     assert list(library.db.query("SELECT id, work_id, status FROM entries")) == entries_before
     library.close()
@@ -134,14 +134,14 @@ def test_a_failed_batch_leaves_the_library_as_it_was(library_copy, monkeypatch):
 def test_a_preprint_work_and_a_published_work_merge_when_linked(tmp_path):
     library = Library(tmp_path / "m.db")
     run("sync", "--offline", "--db", str(tmp_path / "m.db"))
-    run_id = library.start_run(source="test")
+    run_id = library.runs.start(source="test")
     preprint = WorkRecord(title="X", arxiv_id="2401.00001", authors=[Author("Ng", "A")], year=2024)
     published = WorkRecord(title="X", doi="10.1000/x", authors=[Author("Ng", "A")], year=2025,
                            type="journal-article")
-    library.save_outcomes([Outcome(1, "resolved", preprint), Outcome(2, "resolved", published)], run_id)
+    library.outcomes.save([Outcome(1, "resolved", preprint), Outcome(2, "resolved", published)], run_id)
     first_key = library.db.execute("SELECT citekey FROM works WHERE arxiv_id = '2401.00001'").fetchone()[0]
     both = published.with_changes(arxiv_id="2401.00001")
-    library.save_outcomes([Outcome(3, "resolved", both)], run_id)
+    library.outcomes.save([Outcome(3, "resolved", both)], run_id)
     works = list(library.db.query("SELECT id, doi, arxiv_id, citekey FROM works"))
     assert len(works) == 1 and works[0]["doi"] == "10.1000/x" and works[0]["arxiv_id"] == "2401.00001"
     assert works[0]["citekey"] == first_key  # the older key is kept

@@ -187,16 +187,18 @@ def some_rows_decided(db) -> bool:
 @pytest.mark.slow
 def test_a_signal_stops_the_sync_and_the_next_asks_only_the_rest(slow_api, tmp_path,
                                                                  signum, code, after):
-    """SIGINT 3 s into a cold sync (0.5 s per answer); SIGTERM once the first rows are stored."""
+    """SIGINT 3 s into a cold sync (0.5 s per answer); SIGTERM once the first rows are stored.
+
+    Both wait for a first decided row too: on a loaded machine 3 s may pass before any answer.
+    """
     db = tmp_path / "x.db"
     env = {**slow_api.env, **TEST_ENV}
     process = cli("sync", "--db", str(db), env=env)
     if after:
         time.sleep(after)
-    else:
-        deadline = time.monotonic() + 30
-        while not some_rows_decided(db) and time.monotonic() < deadline:
-            time.sleep(0.1)
+    deadline = time.monotonic() + 30
+    while not some_rows_decided(db) and time.monotonic() < deadline:
+        time.sleep(0.1)
     process.send_signal(signum)
     sent = time.monotonic()
     _, stderr = process.communicate(timeout=30)
@@ -270,9 +272,9 @@ def test_an_exported_key_survives_its_row_resolving(library_copy):
     assert "{" + key + "," in export.stdout and f"{key}: provisional" not in export.stderr
     library = Library(library_copy)
     entry = next(library.db["entries"].rows_where("line = ?", [line]))
-    run_id = library.start_run(source="test")
+    run_id = library.runs.start(source="test")
     found = WorkRecord(title=entry["title"], year=2024, doi="10.9999/found.later", type="journal-article")
-    library.save_outcomes([Outcome(entry["id"], "resolved", found, "doi", 100.0)], run_id)
+    library.outcomes.save([Outcome(entry["id"], "resolved", found, "doi", 100.0)], run_id)
     library.close()
     assert [r[2] for r in rows(library_copy) if r[0] == line] == [key]
     assert "{" + key + "," in run("export", "--db", str(library_copy)).stdout

@@ -326,8 +326,8 @@ def test_real_records_are_stored_and_exported_as_plain_text(tmp_path):
                                    {"name": "Paderborn University"}]})
     library = Library(db)
     ids = [r["id"] for r in library.db.query("SELECT id FROM entries ORDER BY line LIMIT 3")]
-    run_id = library.start_run(source="test")
-    library.save_outcomes([Outcome(i, "resolved", w, "doi", 100.0)
+    run_id = library.runs.start(source="test")
+    library.outcomes.save([Outcome(i, "resolved", w, "doi", 100.0)
                            for i, w in zip(ids, (chapter, article, marked))], run_id)
     library.close()
     with sqlite3.connect(db) as conn:

@@ -1,8 +1,9 @@
-"""The code's shape: no import cycle among rsbib's modules, no module over 400 lines, no module loose at the top."""
+"""The code's shape: SQL only in rsbib/store, no import cycle, no module over 400 lines, none loose at the top."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -116,6 +117,62 @@ def test_no_cycle_is_dodged_by_an_import_inside_a_function():
     """Imports inside functions count too: none of them closes a cycle (library.py and
     corrections.py once imported each other that way)."""
     assert cycles(import_graph(everywhere=True)) == []
+
+
+# Calls that speak SQL, or sqlite-utils' table API, wherever they are made.
+SQL_CALLS = {"execute", "executemany", "executescript", "query", "table", "rows_where", "count_where",
+             "table_names", "view_names", "insert_all", "upsert_all", "delete_where", "enable_fts", "atomic"}
+# `datasette.urls.table(...)` builds a URL; it is no table call.
+NOT_SQL_RECEIVERS = {"urls"}
+SQL_TEXT = re.compile(r"\bSELECT\b.*\bFROM\b|\bINSERT\s+(OR\s+\w+\s+)?INTO\b|\bUPDATE\s+\w+\s+SET\b|"
+                      r"\bDELETE\s+FROM\b|\b(CREATE|ALTER|DROP)\s+(TABLE|INDEX|VIEW|TRIGGER)\b|\bPRAGMA\s+\w+",
+                      re.DOTALL)
+# Modules other helpers empty of SQL in parallel (issue 22); the coordinator removes these after merging.
+
+
+def sql_spoken(source: str) -> list[str]:
+    """Where a module's text speaks SQL: `line: what`, for calls and for SQL written in strings."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SQL_CALLS:
+            receiver = node.func.value
+            name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
+            if name not in NOT_SQL_RECEIVERS:
+                found.append(f"{node.lineno}: .{node.func.attr}(")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL_TEXT.search(node.value):
+            found.append(f"{node.lineno}: SQL text {node.value[:40]!r}")
+    return found
+
+
+def test_sql_is_spoken_only_in_the_store():
+    """SQL (execute, query, sqlite-utils table calls, SQL in strings) lives in rsbib/store alone."""
+    speaking = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        where = path.relative_to(ROOT).as_posix()
+        if where.startswith("rsbib/store/"):
+            continue
+        found = sql_spoken(path.read_text(encoding="utf-8"))
+        if found:
+            speaking[where] = found
+    assert speaking == {}, f"move this SQL into a repository of rsbib/store: {speaking}"
+
+
+def test_the_sql_finder_finds_sql():
+    """The check above can fail: each way of speaking SQL is found; a URL builder and prose are not."""
+    module = (
+        'def f(library, datasette):\n'
+        '    library.db.execute("PRAGMA user_version")\n'
+        '    rows = library.db.table("works").rows_where("doi = ?", [1])\n'
+        '    where = f"SELECT id FROM works WHERE {rows}"\n'
+        '    n = library.db.table("entries").count_where("listed = 1")\n'
+        '    url = datasette.urls.table("library", "papers")\n'
+        '    """Select the rows from the list; update them."""\n'
+    )
+    assert sorted(sql_spoken(module)) == [
+        "2: .execute(", "2: SQL text 'PRAGMA user_version'", "3: .rows_where(", "3: .table(",
+        "4: SQL text 'SELECT id FROM works WHERE '", "5: .count_where(", "5: .table("]
+    store_module = (PACKAGE / "store" / "entries.py").read_text(encoding="utf-8")
+    assert sql_spoken(store_module), "the finder must see the store's own SQL"
 
 
 def test_no_module_over_400_lines():

@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from rsbib.bib.file import BibEntry, braced
 from rsbib.metadata import venues
 from rsbib.metadata.identifiers import is_arxiv_doi, normalize_arxiv_id, normalize_doi, read_link
-from rsbib.metadata.records import Author, WorkRecord
+from rsbib.metadata.records import PUBLISHED_TYPES, Author, WorkRecord
 
-PUBLISHED_TYPES = {"journal-article", "proceedings-article", "book-chapter"}
 # Entries that name no journal or conference paper: never looked up.
 NOT_LOOKED_UP = {"book", "booklet", "manual", "software", "dataset", "patent", "phdthesis",
                  "mastersthesis", "thesis", "proceedings", "collection", "electronic", "www"}

@@ -37,12 +37,12 @@ from rsbib.bib.fields import (
     to_version_of_record,
 )
 from rsbib.bib.file import BibEntry
-from rsbib.metadata.authors import split_authors
-from rsbib.metadata.records import Author, Outcome, RowToResolve, WorkRecord
+from rsbib.metadata.records import EntryStatus, Outcome, RowToResolve, WorkRecord
 from rsbib.resolve.cache import AnswerCache
 from rsbib.resolve.matching import AUTHOR_OVERLAP, TITLE_WITH_AUTHORS, author_overlap
 from rsbib.resolve.resolver import RENAMED_BELOW
 from rsbib.settings import Settings
+from rsbib.store.library import Library
 
 # What happened to each entry, in the order the summary names them.
 STATUSES = ("upgraded", "doi-added", "updated", "uncertain", "failed", "not-found", "unchanged",
@@ -150,7 +150,7 @@ def upgrade(text: str, name: str, cache: AnswerCache, settings: Settings | None 
     bib = bibfile.read(text, name)
     readings = [read_entry(e) for e in bib.entries]
     skipped = {i: skip_reason(e, r, overwrite) for i, (e, r) in enumerate(zip(bib.entries, readings))}
-    held = {i: Outcome(i, "resolved", work, method="library")
+    held = {i: Outcome(i, EntryStatus.RESOLVED, work, method="library")
             for i, r in enumerate(readings) if not skipped[i] and (work := held_work(cache.library, r))}
     rows = [row_for(i, r) for i, r in enumerate(readings) if not skipped[i] and i not in held]
     settled = {i for i, r in enumerate(readings) if not r.preprint}
@@ -178,38 +178,18 @@ def upgrade(text: str, name: str, cache: AnswerCache, settings: Settings | None 
     return UpgradeResult(new_text, reports, bib.problems, requests, cache.hits, len(held))
 
 
-def held_work(library: Any, reading: Reading) -> WorkRecord | None:
+def held_work(library: Library | None, reading: Reading) -> WorkRecord | None:
     """The work `library` holds for the entry's DOI or arXiv id, as a sync stored it.
 
     A preprint entry whose work is still a preprint there is left to the
     services (its version of record may have appeared since the sync).
     """
-    if library is None or "works" not in library.db.table_names():
+    if library is None:
         return None
-    for column, value in (("doi", reading.doi), ("arxiv_id", reading.arxiv_id)):
-        rows = list(library.db.table("works").rows_where(f"[{column}] = ?", [_stored(column, value)],
-                                                         limit=1)) if value else []
-        if rows:
-            work = _work_record(library, rows[0])
-            if reading.preprint and not (work.type in PUBLISHED_TYPES and work.doi):
-                return None
-            return work
-    return None
-
-
-def _stored(column: str, value: str) -> str:
-    return value.lower() if column == "doi" else value  # DOIs are stored lower-case
-
-
-def _work_record(library: Any, row: dict) -> WorkRecord:
-    """A `works` row as the record it was stored from, its authors in order."""
-    authors = [Author(a["family"] or a["name"], a["given"] or "") for a in library.db.query(
-        "SELECT a.name, a.family, a.given FROM work_authors w JOIN authors a ON a.id = w.author_id"
-        " WHERE w.work_id = ? ORDER BY w.position", [row["id"]])]
-    authors = authors or split_authors(row.get("authors"))
-    fields = WorkRecord.__dataclass_fields__
-    return WorkRecord(**{k: v for k, v in row.items() if k in fields and k != "authors"},
-                      authors=authors)
+    work = library.works.record_for(reading.doi, reading.arxiv_id)
+    if work is None or (reading.preprint and not (work.type in PUBLISHED_TYPES and work.doi)):
+        return None
+    return work
 
 
 def decide(entry: BibEntry, reading: Reading, outcome: Outcome,

@@ -75,14 +75,14 @@ def _say_unreachable(service: str, reason: str) -> None:
 
 
 def _print_summary(report) -> None:
-    counts = report.counts
+    counts = report.counts.to_dict()
     echo = lambda text="": click.echo(text, err=True)  # noqa: E731
     requests = ", ".join(f"{n} {service}" for service, n in report.requests.items())
     if report.unchanged:
         echo(f"Nothing new in {report.source} ({report.rows} rows): the library was not "
              "written (--refresh asks the services again).")
     elif report.interrupted:
-        left = report.counts["totals"]["pending"] + report.counts["totals"]["failed"]
+        left = counts["totals"]["pending"] + counts["totals"]["failed"]
         echo(f"Interrupted: kept the {report.saved} rows decided so far; {left} rows are "
              "still to look up: run `rsbib sync` again to ask only those.")
     else:
@@ -93,8 +93,8 @@ def _print_summary(report) -> None:
              "run `rsbib sync` with network to resolve them.")
     echo(status_table(counts))
     for row in report.attention:
-        echo(f"  {row['status']}: line {row['line']} [{row['category']}] "
-             f"{row['abbreviation'] or row['title'][:60]}: {row['note']}")
+        echo(f"  {row.status}: line {row.line} [{row.category}] "
+             f"{row.abbreviation or row.title[:60]}: {row.note}")
     echo(f"{counts['works']} works in the library.")
     if report.listing.get("pruned"):
         echo(f"{report.listing['pruned']} rows no longer in the list were deleted (--prune).")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from markdown_it import MarkdownIt
 
@@ -24,6 +25,9 @@ from rsbib.metadata.identifiers import LinkInfo, clean, normalize_arxiv_id, norm
 from rsbib.metadata.records import WorkRecord
 from rsbib.resolve.matching import TITLE_ALONE, title_score
 from rsbib.store.entries import row_keys
+
+if TYPE_CHECKING:
+    from rsbib.store.library import Library
 
 
 class AddError(RsbibError):
@@ -95,7 +99,7 @@ class Listed:
 
 
 def already_listed(parsed: ParsedList, work: WorkRecord,
-                   synced: dict[int, dict] | None = None) -> list[Listed]:
+                   synced: dict[int, WorkRecord] | None = None) -> list[Listed]:
     """Rows of the list that cite `work`: by its DOI, its arXiv id, or a title as good as the same.
 
     `synced` (line -> work, from `synced_works`) adds the papers a sync
@@ -105,10 +109,10 @@ def already_listed(parsed: ParsedList, work: WorkRecord,
     titles = [t for t in (work.title, work.arxiv_title) if t]
     for row in parsed.rows:
         link = read_link(row.paper_url) or LinkInfo("none")
-        known = (synced or {}).get(row.line) or {}
-        if work.doi and work.doi in (link.doi, known.get("doi")):
+        known = (synced or {}).get(row.line) or WorkRecord("")
+        if work.doi and work.doi in (link.doi, known.doi):
             found.append(Listed(row, f"DOI {work.doi}"))
-        elif work.arxiv_id and work.arxiv_id in (link.arxiv_id, known.get("arxiv_id")):
+        elif work.arxiv_id and work.arxiv_id in (link.arxiv_id, known.arxiv_id):
             found.append(Listed(row, f"arXiv {work.arxiv_id}"))
         elif any(title_score(row.title, t) >= TITLE_ALONE for t in titles):
             found.append(Listed(row, "same title"))
@@ -116,7 +120,7 @@ def already_listed(parsed: ParsedList, work: WorkRecord,
 
 
 def listed_by_identifier(parsed: ParsedList, link: LinkInfo,
-                         synced: dict[int, dict] | None = None) -> list[Listed]:
+                         synced: dict[int, WorkRecord] | None = None) -> list[Listed]:
     """Rows citing the very id given, by their link or the work a sync found for them: no request.
 
     A synced work with that id lends its other id (the DOI of an arXiv id), so a
@@ -124,8 +128,8 @@ def listed_by_identifier(parsed: ParsedList, link: LinkInfo,
     """
     arxiv_id, doi = link.arxiv_id, None if link.arxiv_id else link.doi
     for work in (synced or {}).values():
-        if (arxiv_id and work.get("arxiv_id") == arxiv_id) or (doi and work.get("doi") == doi):
-            arxiv_id, doi = work.get("arxiv_id") or arxiv_id, work.get("doi") or doi
+        if (arxiv_id and work.arxiv_id == arxiv_id) or (doi and work.doi == doi):
+            arxiv_id, doi = work.arxiv_id or arxiv_id, work.doi or doi
             break
     if not (arxiv_id or doi):
         return []
@@ -133,17 +137,16 @@ def listed_by_identifier(parsed: ParsedList, link: LinkInfo,
             if x.why != "same title"]
 
 
-def synced_works(library, parsed: ParsedList) -> dict[int, dict]:
+def synced_works(library: Library, parsed: ParsedList) -> dict[int, WorkRecord]:
     """Line -> work for the rows of `parsed` that a sync into `library` resolved (as `check` finds them)."""
     from rsbib.lists.check import RowFinder
 
     finder = RowFinder(library)
-    works = {w["id"]: w for w in library.db.table("works").rows}
     found = {}
     for row, key in zip(parsed.rows, row_keys(parsed.rows)):
         entry = finder.find(row, key)
-        if entry and entry["work_id"] in works:
-            found[row.line] = works[entry["work_id"]]
+        if entry and entry.work_id is not None and entry.work_id in finder.works:
+            found[row.line] = finder.works[entry.work_id]
     return found
 
 

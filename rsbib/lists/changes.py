@@ -12,10 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from rsbib import RsbibError
 from rsbib.lists import history
 from rsbib.lists.history import Version
+
+if TYPE_CHECKING:
+    from rsbib.store.library import Library
 
 # Row fields a maintainer edits, and the names the report gives them.
 EDITABLE = {"title": "title", "publication": "label", "abbreviation": "abbreviation",
@@ -109,33 +113,33 @@ def compare(old: Version, new: Version, still_kept: frozenset[str] | set[str] = 
     return changes
 
 
-def versions(db, since: str | None) -> tuple[Version | None, Version]:
+def versions(library: Library, since: str | None) -> tuple[Version | None, Version]:
     """(old, new) versions to compare: `since` a sync run number, a date, or None (the last two).
 
     Raises ChangesError, with the reason, when there is nothing to compare.
     """
-    new = history.latest(db)
+    kept = library.versions
+    new = kept.latest()
     if new is None:
         raise ChangesError("no list recorded yet (run `rsbib sync` first)")
     if since is None:
-        return history.previous(db), new
+        return kept.previous(), new
     if since.isdigit():
-        if not db.table("sync_runs").count_where("id = ?", [int(since)]):
+        if not library.runs.exists(int(since)):
             raise ChangesError(f"--since {since}: no sync run {since}")
-        return history.as_of_run(db, int(since)), new
+        return kept.as_of_run(int(since)), new
     try:
         moment = datetime.fromisoformat(since)
     except ValueError:
         raise ChangesError(f"--since {since!r}: give a sync run number or a date (YYYY-MM-DD)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return history.before(db, moment.astimezone(timezone.utc).isoformat(timespec="seconds")), new
+    return kept.before(moment.astimezone(timezone.utc).isoformat(timespec="seconds")), new
 
 
-def compare_with_library(db, old: Version | None, new: Version) -> Changes:
+def compare_with_library(library: Library, old: Version | None, new: Version) -> Changes:
     """`compare`, telling removed rows the library still keeps (no longer listed) from pruned ones."""
-    kept = {r[0] for r in db.execute("SELECT row_key FROM entries WHERE listed = 0")}
-    return compare(old or history.EMPTY, new, kept)
+    return compare(old or history.EMPTY, new, library.entries.unlisted_keys())
 
 
 # -- rendering -------------------------------------------------------------------
@@ -224,9 +228,9 @@ def changes_since(options: ChangesOptions) -> ChangesReport:
 
     with open_library(options.db_path, readonly=True) as library:
         try:
-            old, new = versions(library.db, options.since)
+            old, new = versions(library, options.since)
         except ChangesError as exc:
             raise ChangesError(f"{options.db_path}: {exc}") from exc
-        found = compare_with_library(library.db, old, new)
+        found = compare_with_library(library, old, new)
         headings = {t["slug"]: t["heading"] for t in category_tables(library)}
     return ChangesReport(found, headings, first_list=old is None)

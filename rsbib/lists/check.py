@@ -8,14 +8,17 @@ tables, a row no service knows, a missing code link.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from rsbib import RsbibError
 from rsbib.lists.cells import Edit, apply, cell_text
-from rsbib.lists.parse import ParsedList
+from rsbib.lists.parse import ParsedList, Row
 from rsbib.lists.target import check_list_target, list_target
 from rsbib.metadata import venues
 from rsbib.metadata.identifiers import read_link
+from rsbib.metadata.records import Entry, EntryStatus, WorkRecord, WorkType
 from rsbib.store.entries import row_keys
 from rsbib.store.library import Library
 
@@ -38,7 +41,7 @@ class Finding:
     def fixable(self) -> bool:
         return self.kind in FIXABLE and self.suggested is not None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -50,27 +53,28 @@ class RowFinder:
     the same paper link, the same title, or a work with the DOI the link names.
     """
 
-    def __init__(self, library: Library):
+    def __init__(self, library: Library) -> None:
         from rsbib.resolve.matching import normalize_title  # rapidfuzz: only when a list is judged
 
         self.title = normalize_title
-        self.by_key = {e["row_key"]: e for e in library.db.table("entries").rows}
-        doi_of = dict(library.db.execute("SELECT id, doi FROM works WHERE doi IS NOT NULL"))
-        self.index: dict[tuple, list[dict]] = {}
+        self.by_key = {e.row_key: e for e in library.entries.all()}
+        self.works = library.works.records()
+        self.index: dict[tuple[str, str, str], list[Entry]] = {}
         for e in self.by_key.values():
-            if e["listed"]:
-                for clue in (("url", e["paper_url"]), ("title", normalize_title(e["title"])),
-                             ("doi", doi_of.get(e["work_id"]))):
-                    if clue[1]:
-                        self.index.setdefault((e["category"], *clue), []).append(e)
+            if e.listed:
+                work = self.works.get(e.work_id) if e.work_id is not None else None
+                for kind, clue in (("url", e.paper_url), ("title", normalize_title(e.title)),
+                                   ("doi", work.doi if work else None)):
+                    if clue:
+                        self.index.setdefault((e.category, kind, clue), []).append(e)
 
-    def find(self, row, key: str) -> dict | None:
+    def find(self, row: Row, key: str) -> Entry | None:
         if key in self.by_key:
             return self.by_key[key]
         link = read_link(row.paper_url)
-        for clue in (("url", row.paper_url), ("title", self.title(row.title)),
-                     ("doi", link.doi if link else None)):
-            found = self.index.get((row.category, *clue), []) if clue[1] else []
+        for kind, clue in (("url", row.paper_url), ("title", self.title(row.title)),
+                           ("doi", link.doi if link else None)):
+            found = self.index.get((row.category, kind, clue), []) if clue else []
             if len(found) == 1:
                 return found[0]
         return None
@@ -84,29 +88,28 @@ def check(parsed: ParsedList, text: str, library: Library,
     """
     lines = text.splitlines()
     finder = RowFinder(library)
-    works = {w["id"]: w for w in library.db.table("works").rows}
     tables_of: dict[int, set[str]] = {}
     for e in finder.by_key.values():
-        if e["work_id"] is not None and e["listed"]:
-            tables_of.setdefault(e["work_id"], set()).add(e["category"])
+        if e.work_id is not None and e.listed:
+            tables_of.setdefault(e.work_id, set()).add(e.category)
     findings: list[Finding] = []
     for row, key in zip(parsed.rows, row_keys(parsed.rows)):
         entry = finder.find(row, key)
         if entry is None:
             continue  # not synced yet: nothing to judge it by
-        work = works.get(entry["work_id"])
+        work = finder.works.get(entry.work_id) if entry.work_id is not None else None
 
-        def add(kind, current, suggested, reason, row=row):
+        def add(kind: str, current: str | None, suggested: str | None, reason: str, row: Row = row) -> None:
             findings.append(Finding(row.line, row.category, row.abbreviation, kind, current,
                                     suggested, reason))
 
-        if work is None:
-            if entry["status"] != "not-a-paper":
-                status = "" if entry["status"] == "unresolved" else f"{entry['status']}: "
-                add("unresolved", row.title, None, f"{status}{entry['note'] or 'not looked up yet'}")
+        if work is None or entry.work_id is None:
+            if entry.status != EntryStatus.NOT_A_PAPER:
+                status = "" if entry.status == EntryStatus.UNRESOLVED else f"{entry.status}: "
+                add("unresolved", row.title, None, f"{status}{entry.note or 'not looked up yet'}")
         else:
             _judge_work(row, work, add)
-            others = sorted(tables_of.get(work["id"], set()) - {row.category})
+            others = sorted(tables_of.get(entry.work_id, set()) - {row.category})
             if others:
                 add("duplicate", row.category, None, f"also listed in {', '.join(others)}")
         if "code" in row.columns and row.code_url is None:
@@ -115,7 +118,7 @@ def check(parsed: ParsedList, text: str, library: Library,
     return [f for f in findings if not only or f.kind in only]
 
 
-def not_in_library(parsed: ParsedList, library: Library) -> list:
+def not_in_library(parsed: ParsedList, library: Library) -> list[Row]:
     """Rows of the list that library.db cannot tell about (never synced): check cannot judge them."""
     finder = RowFinder(library)
     return [row for row, key in zip(parsed.rows, row_keys(parsed.rows))
@@ -127,20 +130,20 @@ def failing(findings: list[Finding], fail_on: tuple[str, ...]) -> list[Finding]:
     return [f for f in findings if "any" in fail_on or f.kind in fail_on]
 
 
-def _judge_work(row, work: dict, add) -> None:
+def _judge_work(row: Row, work: WorkRecord, add: Callable[[str, str | None, str | None, str], None]) -> None:
     from rsbib.resolve.matching import normalize_title
 
-    if venues.is_preprint_label(row.venue_label) and work["type"] != "preprint" \
-            and work["venue_source"] in VENUE_SOURCES:
-        label = venues.label_for(work["venue"])
-        suggested = f"{label}{work['year']}" if label and work["year"] else None
+    if venues.is_preprint_label(row.venue_label) and work.type != WorkType.PREPRINT \
+            and work.venue_source in VENUE_SOURCES:
+        label = venues.label_for(work.venue)
+        suggested = f"{label}{work.year}" if label and work.year else None
         add("stale-venue", row.publication, suggested,
-            f"published in {work['venue']} ({work['year']})"
+            f"published in {work.venue} ({work.year})"
             + ("" if suggested else "; no list-style label known for this venue"))
-    if normalize_title(row.title) != normalize_title(work["title"]):
-        add("title", row.title, work["title"], "the paper's title differs from the list's")
-    if row.paper_url and "arxiv.org" in row.paper_url and work["doi"]:
-        add("preprint-link", row.paper_url, f"https://doi.org/{work['doi']}",
+    if normalize_title(row.title) != normalize_title(work.title):
+        add("title", row.title, work.title, "the paper's title differs from the list's")
+    if row.paper_url and "arxiv.org" in row.paper_url and work.doi:
+        add("preprint-link", row.paper_url, f"https://doi.org/{work.doi}",
             "links the preprint; a version of record exists")
 
 

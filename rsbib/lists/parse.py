@@ -1,9 +1,8 @@
 """Read an awesome list (markdown tables of papers) into rows and cite blocks.
 
-The parser walks markdown-it-py's table tokens, so escaped pipes, inline
-markup and links are handled by a real CommonMark/GFM parser. Columns are
-found by their header names, never by position: the tables of the list
-differ, and later versions of it add tables and columns.
+The parser walks markdown-it-py's table tokens (rsbib.lists.tokens), so escaped pipes, inline
+markup and links are handled by a real CommonMark/GFM parser. Columns are found by their
+header names, never by position: the tables differ, and later lists add tables and columns.
 """
 
 from __future__ import annotations
@@ -13,10 +12,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 import bibtexparser
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from rsbib import RsbibError
+from rsbib.lists import tokens as markdown
 from rsbib.metadata.identifiers import clean
 
 EMBEDDED_LIST = "awesome-rsfm-2024-02-27.md"
@@ -204,9 +203,10 @@ def _header_role(name: str) -> str | None:
     return COLUMN_ROLES.get(re.sub(r"\s+", " ", name.strip().lower()))
 
 
+@markdown.gc_paused
 def parse(text: str, source: str = EMBEDDED_LIST) -> ParsedList:
     """Parse a whole list: every table under every heading, plus fenced BibTeX blocks."""
-    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    tokens = markdown.tokens(text)
     lines = text.splitlines()
     covered: set[int] = set()  # 0-based lines inside tables and code blocks
     categories: list[Category] = []

@@ -18,9 +18,9 @@ from typing import Any
 
 from rsbib.metadata.records import Author, WorkRecord
 from rsbib.sources.base import Answers, Lookup, NotFound, Source
+from rsbib.store.kept import KeptAnswer
 from rsbib.store.library import Library, now
 
-TABLE = "answer_cache"
 _RECORD_FIELDS = {f.name for f in dataclasses.fields(WorkRecord)}
 
 
@@ -42,17 +42,16 @@ def _key(text: str) -> str:
 class AnswerCache:
     """Answers of earlier runs (from `library`, if any) and the new ones of this run."""
 
-    def __init__(self, library: Library | None):
+    def __init__(self, library: Library | None) -> None:
         self.library = library
         self.known: dict[tuple[str, str, str], list[WorkRecord] | None] = {}
         self.new: dict[tuple[str, str, str], list[WorkRecord] | None] = {}
         self.hits = 0
         self._lock = threading.Lock()
-        if library is not None and TABLE in library.db.table_names():
-            for row in library.db.table(TABLE).rows:
-                records = json.loads(row["records"])
-                self.known[(row["service"], row["question"], row["key"])] = (
-                    None if records is None else [_record_from_json(r) for r in records])
+        for answer in library.answers.all() if library is not None else ():
+            records = json.loads(answer.records)
+            self.known[(answer.service, answer.question, answer.key)] = (
+                None if records is None else [_record_from_json(r) for r in records])
 
     def wrap(self, source: Source) -> CachedSource:
         return CachedSource(source, self)
@@ -77,19 +76,17 @@ class AnswerCache:
             new, self.new = self.new, {}
         if self.library is None or self.library.readonly or not new:
             return 0
-        rows = [{"service": s, "question": q, "key": k, "fetched_at": now(),
-                 "records": json.dumps(None if r is None else [_record_to_json(x) for x in r],
-                                       ensure_ascii=False)}
-                for (s, q, k), r in new.items()]
-        with self.library.db.atomic():
-            self.library.db.table(TABLE).upsert_all(rows, pk=("service", "question", "key"))
-        return len(rows)
+        self.library.answers.save(
+            KeptAnswer(s, q, k, now(), json.dumps(None if r is None else [_record_to_json(x) for x in r],
+                                                  ensure_ascii=False))
+            for (s, q, k), r in new.items())
+        return len(new)
 
 
 class CachedSource:
     """A source that answers from the cache first and asks the service only for the rest."""
 
-    def __init__(self, inner: Source, cache: AnswerCache):
+    def __init__(self, inner: Source, cache: AnswerCache) -> None:
         self.inner = inner
         self.cache = cache
 

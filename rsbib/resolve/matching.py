@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from rapidfuzz import fuzz
 
-from rsbib.metadata.records import Author, RowToResolve, WorkRecord
+from rsbib.metadata.records import PUBLISHED_TYPES, Author, RowToResolve, WorkRecord
 from rsbib.metadata.translit import to_ascii
 from rsbib.metadata.venues import is_preprint_label
 
@@ -21,7 +22,6 @@ TITLE_ALONE = 95.0  # a title this close is enough on its own (with the year)
 TITLE_WITH_AUTHORS = 85.0  # closer than this needs authors in common to confirm
 AUTHOR_OVERLAP = 0.3  # share of the shorter author list found in the other
 TIE_MARGIN = 2.0  # two accepted candidates this close are too close to call
-PUBLISHED_TYPES = {"journal-article", "proceedings-article", "book-chapter"}
 
 # Spaces and hyphens are dropped anyway ("Pre-training" = "Pretraining"); these are word variants.
 _SPELLINGS = [
@@ -79,7 +79,7 @@ class Judgement:
     accepted: bool
     reason: str
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         c = self.candidate
         return {"title": c.title, "doi": c.doi, "arxiv_id": c.arxiv_id, "year": c.year,
                 "venue": c.venue, "score": round(self.score, 1), "accepted": self.accepted,
@@ -96,7 +96,7 @@ class Verdict:
     reason: str
     judgements: list[Judgement]
 
-    def candidates(self) -> list[dict]:
+    def candidates(self) -> list[dict[str, Any]]:
         return [j.summary() for j in self.judgements]
 
 

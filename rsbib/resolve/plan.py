@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rsbib.metadata import venues
-from rsbib.metadata.records import Outcome, RowToResolve, WorkRecord
+from rsbib.metadata.records import EntryStatus, Outcome, RowToResolve, WorkRecord
 from rsbib.resolve.combine import fill_from_label, merge
 from rsbib.resolve.matching import Verdict
 from rsbib.sources.base import Source
@@ -91,7 +91,7 @@ def outcome(task: Task) -> Outcome:
     """The decision a task ends in: resolved, failed, ambiguous, unresolved or not a paper."""
     row_id = task.row.id
     if task.project:
-        return Outcome(row_id, "not-a-paper", method="list", note="; ".join(task.notes))
+        return Outcome(row_id, EntryStatus.NOT_A_PAPER, method="list", note="; ".join(task.notes))
     method = "+".join(task.methods) or None
     work = merge(task.published, task.preprint)
     if work is not None and not work.title:
@@ -101,13 +101,13 @@ def outcome(task: Task) -> Outcome:
     if work is not None:
         if not task.fallback_answered:
             work = fill_from_label(work, task.row)
-        status = "failed" if task.failures else "resolved"
+        status = EntryStatus.FAILED if task.failures else EntryStatus.RESOLVED
         return Outcome(row_id, status, work, method, task.score, note)
     if task.failures:
-        return Outcome(row_id, "failed", method=method, note=note)
+        return Outcome(row_id, EntryStatus.FAILED, method=method, note=note)
     if task.ambiguous:
-        return Outcome(row_id, "ambiguous", method=method, score=task.ambiguous.score,
+        return Outcome(row_id, EntryStatus.AMBIGUOUS, method=method, score=task.ambiguous.score,
                        note=task.ambiguous.reason, candidates=task.ambiguous.candidates())
     candidates = task.searched.candidates() if task.searched else None
-    return Outcome(row_id, "unresolved", method=method, note=note or "no record found",
+    return Outcome(row_id, EntryStatus.UNRESOLVED, method=method, note=note or "no record found",
                    candidates=candidates)

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import queue
 import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from types import FrameType
+from typing import TYPE_CHECKING
 
 from rsbib import RsbibError, __version__
-from rsbib.lists import history
 from rsbib.lists.parse import ParsedList, Problem, parse
-from rsbib.metadata.records import RowToResolve
+from rsbib.metadata.records import Entry, EntryStatus, Outcome, RowToResolve, StatusCounts
 from rsbib.resolve.resolver import Resolver
 from rsbib.settings import Settings
 from rsbib.sources import wiring
-from rsbib.store.entries import row_to_resolve
 from rsbib.store.library import Library
+from rsbib.store.runs import Response
+
+if TYPE_CHECKING:
+    from rsbib.export.auto import Target
 
 
 @dataclass
@@ -30,14 +33,14 @@ class SyncReport:
     looked_up: int
     offline_skipped: int
     requests: dict[str, int]
-    counts: dict
+    counts: StatusCounts
     problems: list[Problem] = field(default_factory=list)
-    attention: list[dict] = field(default_factory=list)  # failed and ambiguous rows
-    listing: dict = field(default_factory=dict)  # rows unlisted / pruned by this sync
+    attention: list[Entry] = field(default_factory=list)  # failed and ambiguous rows
+    listing: dict[str, int] = field(default_factory=dict)  # rows unlisted / pruned by this sync
     unchanged: bool = False  # nothing new: the library file was not written at all
     interrupted: int = 0  # the signal that stopped the run
     saved: int = 0  # rows decided (and stored) in this run
-    export_targets: list = field(default_factory=list)  # rsbib.toml's, refreshed after the sync
+    export_targets: list[Target] = field(default_factory=list)  # rsbib.toml's, refreshed after the sync
 
     @property
     def exit_code(self) -> int:
@@ -53,48 +56,38 @@ class ShrinkRefused(RsbibError):
 
 def refuse_shrink(library: Library, parsed: ParsedList, name: str) -> None:
     """Under half the rows the library holds: refuse before anything is written."""
-    db = library.db
-    held = db.table("entries").count_where("listed = 1") if "entries" in db.table_names() else 0
+    held = library.entries.listed_count()
     if len(parsed.rows) * 2 < held:
-        last = db.execute("SELECT source FROM sync_runs ORDER BY id DESC LIMIT 1").fetchone()
+        last = library.runs.last()
         raise ShrinkRefused(
             f"{name}: {len(parsed.rows)} rows found, but the library holds {held} "
-            f"(last synced from {last[0] if last else 'another list'}); nothing written "
+            f"(last synced from {last.source if last else 'another list'}); nothing written "
             "(--allow-shrink if you mean it)")
 
 
 def is_current(library: Library, source: str, sha256: str, offline: bool) -> bool:
     """The last sync read this very list, and nothing is left to ask (or may be asked)."""
-    db = library.db
-    if "sync_runs" not in db.table_names():
+    last = library.runs.last()
+    if last is None or (last.source, last.source_sha256) != (source, sha256) or last.finished_at is None:
         return False
-    last = db.execute("SELECT source, source_sha256, finished_at FROM sync_runs "
-                      "ORDER BY id DESC LIMIT 1").fetchone()
-    if last is None or last[:2] != (source, sha256) or last[2] is None:
+    if not library.versions.latest_is_current():  # the recorded list must be the library as it is
         return False
-    if db.execute("SELECT 1 FROM entries WHERE status = 'unresolved' "
-                  "AND resolved_run IS NULL").fetchone():
-        return False  # an older library that still calls pending rows unresolved
-    if "list_versions" in db.table_names():  # the recorded list must be the library as it is
-        rows = json.dumps(history.snapshot(db), ensure_ascii=False, separators=(",", ":"))
-        last = db.execute("SELECT rows_sha256 FROM list_versions ORDER BY id DESC LIMIT 1").fetchone()
-        if last is None or last[0] != hashlib.sha256(rows.encode("utf-8")).hexdigest():
-            return False
-    return offline or not library.entries_to_resolve()
+    return offline or not library.entries.to_resolve()
 
 
 class ResponseLog:
     """Raw answers collected from the client threads, written by the main thread with each batch."""
 
-    def __init__(self):
-        self._items: list[tuple] = []
+    def __init__(self) -> None:
+        self._items: list[Response] = []
         self._lock = threading.Lock()
 
-    def __call__(self, service, url, status, headers, body, elapsed_ms) -> None:
+    def __call__(self, service: str, url: str, status: int, headers: dict[str, str], body: str,
+                 elapsed_ms: int) -> None:
         with self._lock:
             self._items.append((service, url, status, headers, body, elapsed_ms))
 
-    def drain(self) -> list[tuple]:
+    def drain(self) -> list[Response]:
         with self._lock:
             items, self._items = self._items, []
         return items
@@ -136,10 +129,11 @@ def sync_list(options: SyncOptions, hooks: SyncHooks | None = None) -> SyncRepor
     settings = options.settings or Settings.from_env()
     targets = load_targets(options.db_path)
     text, name = load_source(options.source, timeout=settings.timeout)
-    refuse_unusable(text, name, parse(text, name))
+    parsed = parse(text, name)
+    refuse_unusable(text, name, parsed)
     refuse_directory(options.db_path)
     with sync_lock(options.db_path, options.wait, hooks.notify), open_library(options.db_path) as library:
-        report = sync(library, text, name, replace(options, settings=settings), hooks)
+        report = sync_parsed(library, parsed, text, name, replace(options, settings=settings), hooks)
     report.export_targets = targets
     return report
 
@@ -159,26 +153,30 @@ def sync(library: Library, text: str, name: str, options: SyncOptions,
     When `hooks.stop` is set (SIGINT, SIGTERM) the rows decided so far are stored
     and the report says `interrupted`.
     """
+    return sync_parsed(library, parse(text, name), text, name, options, hooks)
+
+
+def sync_parsed(library: Library, parsed: ParsedList, text: str, name: str, options: SyncOptions,
+                hooks: SyncHooks | None = None) -> SyncReport:
+    """`sync` of a list its caller has parsed already (a 20,000-row list takes seconds to parse)."""
     hooks = hooks or SyncHooks()
     settings = options.settings or Settings.from_env()
     offline, refresh, prune, stop = options.offline, options.refresh, options.prune, hooks.stop
     start, on_unreachable, allow_shrink = hooks.start, hooks.on_unreachable, options.allow_shrink
-    parsed = parse(text, name)
     if not allow_shrink:
         refuse_shrink(library, parsed, name)
     sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if not (refresh or prune) and is_current(library, name, sha256, offline):
         counts = library.status_counts()
         return SyncReport(0, name, len(parsed.rows), 0, 0, {"arxiv": 0, "crossref": 0}, counts,
-                          parsed.problems, library.needs_attention(), unchanged=True)
+                          parsed.problems, library.entries.needs_attention(), unchanged=True)
     library.use_wal()
-    run_id = library.start_run(
+    run_id = library.runs.start(
         source=name, source_sha256=sha256,
         rsbib_version=__version__, offline=int(offline), refresh=int(refresh),
         rows=len(parsed.rows))
-    listing = library.store_list(parsed, run_id=run_id, prune=prune)
-    library.mark_pending()
-    pending = library.entries_to_resolve(refresh=refresh)
+    listing = library.entries.store(parsed, run_id=run_id, prune=prune)
+    pending = library.entries.to_resolve(refresh=refresh)
     log = ResponseLog()
     sources, plan = wiring.build(settings, log, on_unreachable)
     kept: list[int] = []
@@ -188,36 +186,36 @@ def sync(library: Library, text: str, name: str, options: SyncOptions,
     elif pending:
         advance = start(len(pending)) if start else None
         resolver = Resolver(sources, plan, advance)
-        for batch in _decisions(resolver, [row_to_resolve(e) for e in pending], stop):
+        for batch in _decisions(resolver, pending, stop):
             saved.update(o.entry_id for o in batch)
-            kept += library.save_outcomes(batch, run_id, responses=log.drain())
-        library.save_outcomes([], run_id, responses=log.drain())
+            kept += library.outcomes.save(batch, run_id, responses=log.drain())
+        library.outcomes.save([], run_id, responses=log.drain())
     requests = {s.name: s.requests for s in sources}
-    library.record_services(run_id, [{"service": s.name, "url": s.url, "requests": s.requests,
+    library.runs.record_services(run_id, [{"service": s.name, "url": s.url, "requests": s.requests,
                                       "failures": s.failures} for s in sources])
-    library.key_unresolved_rows()
+    library.keys.key_rows_without_work()
     counts = library.status_counts()
-    attention = library.needs_attention(also=kept)
+    attention = library.entries.needs_attention(also=kept)
     report = SyncReport(run_id, name, len(parsed.rows), 0 if offline else len(pending),
                         len(pending) if offline else 0, requests, counts, parsed.problems,
                         attention, listing, interrupted=stop.signal, saved=len(saved))
-    totals = counts["totals"]
-    library.finish_run(run_id, resolved=totals["resolved"], ambiguous=totals["ambiguous"],
-                       unresolved=totals["unresolved"], failed=totals["failed"],
-                       pending=totals["pending"],
-                       not_a_paper=totals["not-a-paper"], exit_code=report.exit_code)
-    library.record_list(run_id, name)
+    totals = counts.totals
+    library.runs.finish(run_id, resolved=totals[EntryStatus.RESOLVED], ambiguous=totals[EntryStatus.AMBIGUOUS],
+                        unresolved=totals[EntryStatus.UNRESOLVED], failed=totals[EntryStatus.FAILED],
+                        pending=totals[EntryStatus.PENDING],
+                        not_a_paper=totals[EntryStatus.NOT_A_PAPER], exit_code=report.exit_code)
+    library.versions.record(run_id, name)
     return report
 
 
 class Stop:
     """Set by a signal handler: the sync stops asking and stores what it has decided."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.event = threading.Event()
         self.signal = 0
 
-    def __call__(self, signum: int, frame=None) -> None:
+    def __call__(self, signum: int, frame: FrameType | None = None) -> None:
         self.signal = self.signal or signum
         self.event.set()
 
@@ -243,13 +241,13 @@ def stopped_by_signals(stop: Stop) -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def _decisions(resolver: Resolver, pending: list[RowToResolve], stop: Stop):
+def _decisions(resolver: Resolver, pending: list[RowToResolve], stop: Stop) -> Iterator[list[Outcome]]:
     """The resolver's batches, from a thread of their own so a stop is seen within 0.1 s.
 
     On a stop, the batches already handed out come first, then every row the
     resolver has decided but not yet handed out; the rest stay pending.
     """
-    batches: queue.Queue = queue.Queue()
+    batches: queue.Queue[list[Outcome] | BaseException | None] = queue.Queue()
 
     def produce() -> None:
         try:

@@ -23,7 +23,7 @@ from rsbib.export import CategoryError, Item, collect, pick_tables, render
 from rsbib.metadata.identifiers import normalize_arxiv_id, normalize_doi, read_link
 from rsbib.metadata.venues import label_for
 from rsbib.store.library import Library
-from rsbib.store.search import FIELDS, Clause, QueryError, Term, matching, year_range
+from rsbib.store.search import FIELDS, Clause, QueryError, Term, category_rows, matching, year_range
 
 __all__ = ["FIELDS", "Clause", "QueryError", "Term", "parse_query", "search"]
 
@@ -172,7 +172,7 @@ def search(library: Library, clauses: list[Clause]) -> list[Item]:
 
 def identities(db: sqlite_utils.Database, clauses: list[Clause]) -> set[tuple[str, int]]:
     """The identities of the works and rows the clauses match (the command line and Datasette)."""
-    tables = list(db.table("categories").rows_where(order_by="position"))
+    tables = category_rows(db)
     resolved = []
     for clause in clauses:
         terms = []

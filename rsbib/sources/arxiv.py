@@ -46,7 +46,7 @@ class QuietArxivWarnings(logging.Filter):
         return not (record.name.split(".")[0] == "arxiv" and record.levelno < logging.ERROR)
 
 
-class _StderrHandler(logging.StreamHandler):
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever sys.stderr is at the time (click's test runner swaps it)."""
 
     def emit(self, record: logging.LogRecord) -> None:

@@ -1,5 +1,6 @@
 """library.db: the only place that speaks SQL. `Library` (library) is the object every command
-opens (through guard, one sync at a time by synclock); the parts by concern: schema and its
-upgrade ladder, runs, entries, works, keys, outcomes, pins (corrections by hand) and reapply
-(corrections re-applied where the library writes).
+opens (through guard, one sync at a time by synclock); it holds one repository per concern,
+over one connection: runs, entries, works, keys, outcomes, versions (the lists read), and kept
+(the sources' answers, `about`). The schema and its upgrade ladder are in schema; corrections
+by hand in pins (recorded) and reapply (re-applied where the library writes).
 """

@@ -1,7 +1,7 @@
 """The list as the library stores it: categories, entries (one per row) and cite blocks.
 
 A row gone from the list is kept and marked, never deleted (unless pruned);
-every distinct list a sync reads is recorded (rsbib.lists.history).
+every distinct list a sync reads is recorded (rsbib.store.versions).
 """
 
 from __future__ import annotations
@@ -12,76 +12,94 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from rsbib.lists import history
+import sqlite_utils
+
 from rsbib.lists.parse import CiteBlock, ParsedList, Row
+from rsbib.lists.tokens import gc_paused
 from rsbib.metadata.identifiers import read_link
-from rsbib.metadata.records import RowToResolve
+from rsbib.metadata.records import ANSWERED, Entry, EntryStatus, RowToResolve
 from rsbib.store import reapply
-from rsbib.store.schema import SETTLED, Store
+
+# What a row that changed in the list forgets of its earlier answer.
+_FORGOTTEN = {"status": EntryStatus.PENDING.value, "work_id": None, "method": None, "score": None,
+              "note": "row changed in the list", "candidates": None, "resolved_run": None}
 
 
-class ListStorage(Store):
+class Entries:
     """The `categories`, `entries` and `cite_blocks` tables, filled from a parsed list."""
 
-    def store_list(self, parsed: ParsedList, run_id: int | None = None,
-                   prune: bool = False) -> dict[str, int]:
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    @gc_paused
+    def store(self, parsed: ParsedList, run_id: int | None = None,
+              prune: bool = False) -> dict[str, int]:
         """Write categories, entries and cite blocks of the list, keeping resolutions.
 
         An entry whose row is unchanged keeps its work and status; a changed row
-        is marked for resolution again. A row gone from the list is never
-        deleted: it is marked no longer listed (`listed` = 0, `unlisted_run`),
-        keeping its work, key and corrections, and comes back as it was if the
-        list lists it again. `prune` deletes the rows no longer listed.
+        is `pending` again. A row gone from the list is never deleted: it is
+        marked no longer listed (`listed` = 0, `unlisted_run`), keeping its
+        work, key and corrections, and comes back as it was if the list lists
+        it again. `prune` deletes the rows no longer listed. Rows are written
+        in batches (one statement per kind of change), not one at a time.
         Returns how many rows were `unlisted` and `pruned` by this call.
         """
         counts = {"unlisted": 0, "pruned": 0}
         with self.db.atomic():
-            for cat in parsed.categories:
-                self.db.table("categories").upsert(
-                    {"slug": cat.slug, "heading": cat.heading, "position": cat.position}, pk="slug")
-            existing = {r["row_key"]: r for r in self.db.table("entries").rows}
+            self.db.table("categories").upsert_all(
+                [{"slug": c.slug, "heading": c.heading, "position": c.position} for c in parsed.categories],
+                pk="slug")
+            existing = {r["row_key"]: r for r in self.db.query("SELECT * FROM entries")}
             seen = set()
+            new: list[dict[str, Any]] = []
+            changed: list[dict[str, Any]] = []
             for row, key in zip(parsed.rows, row_keys(parsed.rows)):
                 seen.add(key)
                 record = {**entry_record(row, key), "listed": 1, "unlisted_run": None}
                 old = existing.get(key)
                 if old is None:
-                    self.db.table("entries").insert({**record, "status": "unresolved"})
+                    new.append({**record, "status": EntryStatus.PENDING.value})
                 elif old["fingerprint"] != record["fingerprint"]:
-                    self.db.table("entries").update(old["id"], {
-                        **record, "status": "unresolved", "work_id": None, "method": None,
-                        "score": None, "note": "row changed in the list", "candidates": None,
-                        "resolved_run": None})
+                    changed.append({**old, **record, **_FORGOTTEN})
                 elif any(old[k] != v for k, v in record.items()):
-                    self.db.table("entries").update(old["id"], record)  # moved, listed again, new code link
-            for key, old in existing.items():
-                if key in seen:
-                    continue
-                if prune:
-                    self.db.table("entries").delete(old["id"])
-                    counts["pruned"] += 1
-                elif old["listed"]:
-                    self.db.table("entries").update(old["id"], {"listed": 0, "unlisted_run": run_id})
-                    counts["unlisted"] += 1
+                    changed.append({**old, **record})  # moved, listed again, new code link
+            gone = [old for key, old in existing.items() if key not in seen]
+            if prune:
+                self.db.conn.executemany("DELETE FROM entries WHERE id = ?", [[old["id"]] for old in gone])
+                counts["pruned"] = len(gone)
+            else:
+                unlisted = [old for old in gone if old["listed"]]
+                changed += [{**old, "listed": 0, "unlisted_run": run_id} for old in unlisted]
+                counts["unlisted"] = len(unlisted)
+            self._rewrite(changed)
+            if new:
+                columns = list(new[0])
+                self.db.conn.executemany(
+                    f"INSERT INTO entries ({', '.join(f'[{c}]' for c in columns)}) "
+                    f"VALUES ({', '.join('?' * len(columns))})", [[r[c] for c in columns] for r in new])
             used = {c.slug for c in parsed.categories}
-            for slug in [r["slug"] for r in self.db.table("categories").rows]:
-                if slug not in used and not self.db.table("entries").count_where("category = ?", [slug]):
-                    self.db.table("categories").delete(slug)
+            self.db.conn.executemany(
+                "DELETE FROM categories WHERE slug = ? AND NOT EXISTS "
+                "(SELECT 1 FROM entries WHERE category = categories.slug)",
+                [[r["slug"]] for r in self.db.query("SELECT slug FROM categories") if r["slug"] not in used])
             reapply.reattach(self.db)
-            self.db.table("cite_blocks").delete_where()
-            for block in parsed.cite_blocks:
-                self.db.table("cite_blocks").insert({
-                    "key": block.key, "entry_type": block.entry_type,
-                    "fields": json.dumps(block.fields, ensure_ascii=False),
-                    "line": block.line, "raw": block.raw}, replace=True)
+            self.db.execute("DELETE FROM cite_blocks")
+            self.db.table("cite_blocks").insert_all(
+                [{"key": block.key, "entry_type": block.entry_type,
+                  "fields": json.dumps(block.fields, ensure_ascii=False),
+                  "line": block.line, "raw": block.raw} for block in parsed.cite_blocks], replace=True)
         return counts
 
-    def record_list(self, run_id: int | None, source: str | None) -> int | None:
-        """Keep this sync's list (rows and the papers they cite) if it differs from the last kept."""
-        with self.db.atomic():
-            return history.record(self.db, run_id, source)
+    def _rewrite(self, rows: list[dict[str, Any]]) -> None:
+        """Write these whole `entries` rows back over the stored ones (one statement for all)."""
+        if not rows:
+            return
+        columns = [c for c in rows[0] if c != "id"]
+        self.db.conn.executemany(
+            f"UPDATE entries SET {', '.join(f'[{c}] = ?' for c in columns)} WHERE id = ?",
+            [[r[c] for c in columns] + [r["id"]] for r in rows])
 
-    def entries_to_resolve(self, refresh: bool = False) -> list[dict]:
+    def to_resolve(self, refresh: bool = False) -> list[RowToResolve]:
         """Entries with no answer yet: never looked up, changed, or failed (all with `refresh`).
 
         A row that was looked up and found in neither service is an answer
@@ -90,11 +108,10 @@ class ListStorage(Store):
         its work carries it; a row marked not a paper by hand is never asked.
         """
         pins = reapply.bindings(self.db)
-        marks = ",".join("?" * len(SETTLED))
+        marks = ",".join("?" * len(ANSWERED))
         pending = {e["id"]: e for e in self.db.table("entries").rows_where(
-            "listed = 1" if refresh else f"listed = 1 and status not in ({marks}) "
-            "and not (status = 'unresolved' and resolved_run is not null)",
-            None if refresh else SETTLED, order_by="id")}
+            "listed = 1" if refresh else f"listed = 1 and status not in ({marks})",
+            None if refresh else [s.value for s in ANSWERED], order_by="id")}
         for entry in self.db.table("entries").rows_where("listed = 1", order_by="id") if pins else ():
             pin = pins.get(entry["row_key"])
             if not pin:
@@ -106,31 +123,31 @@ class ListStorage(Store):
             if refresh or any(work.get(f) != v for f, v in pin.items()):
                 pending[entry["id"]] = {**entry, "link_doi": pin.get("doi"),
                                         "link_arxiv_id": pin.get("arxiv_id"), "pinned": True}
-        return [pending[i] for i in sorted(pending)]
+        return [row_to_resolve(pending[i]) for i in sorted(pending)]
 
-    def mark_not_looked_up(self, entry_ids: list[int], note: str) -> None:
-        with self.db.atomic():
-            for entry_id in entry_ids:
-                self.db.table("entries").update(entry_id, {"note": note})
-
-    def needs_attention(self, also: Iterable[int] = ()) -> list[dict]:
+    def needs_attention(self, also: Iterable[int] = ()) -> list[Entry]:
         """Rows a person should look at: failed, ambiguous, and `also` (ids), in list order."""
         ids = list(also)
         marks = ",".join("?" * len(ids))
         extra = f" OR id IN ({marks})" if ids else ""
-        return list(self.db.query(
-            "SELECT id, category, line, abbreviation, title, status, note FROM entries "
-            f"WHERE listed = 1 AND (status IN ('failed', 'ambiguous'){extra}) ORDER BY line", ids))
+        return [Entry.from_row(r) for r in self.db.query(
+            "SELECT * FROM entries "
+            f"WHERE listed = 1 AND (status IN ('failed', 'ambiguous'){extra}) ORDER BY line", ids)]
+
+    def all(self) -> list[Entry]:
+        """Every row the library holds, listed or not, in the order they were stored."""
+        return [Entry.from_row(r) for r in self.db.query("SELECT * FROM entries ORDER BY id")]
+
+    def listed_count(self) -> int:
+        return self.db.table("entries").count_where("listed = 1")
+
+    def unlisted_keys(self) -> set[str]:
+        """The row keys of the rows kept though no longer listed."""
+        return {r[0] for r in self.db.execute("SELECT row_key FROM entries WHERE listed = 0")}
 
     def cite_blocks(self) -> list[CiteBlock]:
         return [CiteBlock(r["key"], r["entry_type"], json.loads(r["fields"]), r["line"], r["raw"])
                 for r in self.db.table("cite_blocks").rows]
-
-    def mark_pending(self) -> None:
-        """Rows no service has been asked about are `pending` (older libraries said `unresolved`)."""
-        with self.db.atomic():
-            self.db.execute("UPDATE entries SET status = 'pending' "
-                            "WHERE status = 'unresolved' AND resolved_run IS NULL")
 
 
 def _norm(text: str) -> str:
@@ -149,7 +166,7 @@ def row_keys(rows: list[Row]) -> list[str]:
     return keys
 
 
-def entry_record(row: Row, key: str) -> dict:
+def entry_record(row: Row, key: str) -> dict[str, Any]:
     """The columns of `entries` that come from the list itself."""
     link = read_link(row.paper_url)
     fingerprint = hashlib.sha1(json.dumps(
@@ -168,11 +185,10 @@ def entry_record(row: Row, key: str) -> dict:
 
 
 def row_to_resolve(entry: dict[str, Any]) -> RowToResolve:
-    """An `entries` row (as entries_to_resolve gives it) as the resolver reads it."""
+    """An `entries` row (as to_resolve reads it) as the resolver reads it."""
     return RowToResolve(
         id=entry["id"], title=entry["title"], venue_label=entry.get("venue_label"),
         label_year=entry.get("label_year"), link_kind=entry.get("link_kind"),
         has_paper_link=bool(entry.get("paper_url")), publication=entry.get("publication"),
         arxiv_id=entry.get("link_arxiv_id"), doi=entry.get("link_doi"),
         pinned=bool(entry.get("pinned")))
-

@@ -4,10 +4,12 @@ sqlite-utils does the table work. Every write of a sync goes through
 `db.atomic()` (in sqlite-utils 4 `with db.conn:` is not atomic), so a failed
 or killed run leaves the file as it was after its last whole batch.
 
-Each concern lives in its own module of rsbib.store: the schema and its
-upgrades (schema), sync runs and raw answers (runs), the list (entries),
-works and authors (works), keys (keys), the resolver's answers (outcomes),
-corrections applied (corrected). `Library` puts them together.
+Each concern lives in its own module of rsbib.store, as a repository the
+library holds (composition): sync runs and raw answers (`runs`), the list
+(`entries`), works and authors (`works`), keys (`keys`), the resolver's answers
+(`outcomes`), the lists read (`versions`), the sources' kept answers (`answers`)
+and what the library says about itself (`about`). The schema and its upgrades
+are in schema; corrections by hand in pins and reapply.
 """
 
 from __future__ import annotations
@@ -19,17 +21,34 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-from rsbib.metadata.records import Outcome
+from rsbib.metadata.records import EntryStatus, Outcome, StatusCounts
+from rsbib.store.entries import Entries
+from rsbib.store.kept import About, Answers
+from rsbib.store.keys import Keys
 from rsbib.store.outcomes import Outcomes
+from rsbib.store.runs import Runs
 from rsbib.store.schema import SCHEMA_VERSION, SEARCHED, STATUSES, LibraryError, migrate, now, refresh_papers
+from rsbib.store.versions import ListVersions
+from rsbib.store.works import Works
 
-__all__ = ["SCHEMA_VERSION", "SEARCHED", "STATUSES", "Library", "LibraryError", "Outcome", "now", "read_only_uri"]
+__all__ = ["SCHEMA_VERSION", "SEARCHED", "STATUSES", "Library", "LibraryError", "Outcome", "now", "read_only_uri",
+           "schema_version"]
 
 LEAVE_WAL_WAIT = 2.0  # seconds a closing sync waits for the reads running to end, to leave WAL
 
 
-class Library(Outcomes):
-    """library.db opened for reading and writing."""
+class Library:
+    """library.db opened for reading and writing; its tables through the repositories it holds."""
+
+    db: sqlite_utils.Database
+    runs: Runs
+    entries: Entries
+    works: Works
+    keys: Keys
+    outcomes: Outcomes
+    versions: ListVersions
+    answers: Answers
+    about: About
 
     def __init__(self, path: str | Path, readonly: bool = False, busy_timeout: float = 30.0):
         """Open (and create or upgrade) a library; `readonly` never writes to the file.
@@ -50,6 +69,15 @@ class Library(Outcomes):
             raise LibraryError(f"{self.path}: {exc}") from exc
         except sqlite3.Error as exc:
             raise LibraryError(f"{self.path}: cannot open as a library ({exc})") from exc
+        self._attach()
+
+    def _attach(self) -> None:
+        """The repositories, all over the one connection."""
+        db = self.db
+        self.runs, self.entries, self.works = Runs(db), Entries(db), Works(db)
+        self.keys = Keys(db, self.works, self.entries)
+        self.outcomes = Outcomes(db, self.works, self.keys, self.runs)
+        self.versions, self.answers, self.about = ListVersions(db), Answers(db), About(db)
 
     @classmethod
     def reader(cls, connection: sqlite3.Connection, path: str | Path) -> Library:
@@ -57,6 +85,7 @@ class Library(Outcomes):
         library = cls.__new__(cls)
         library.path, library.readonly = Path(path), True
         library.db = sqlite_utils.Database(connection)
+        library._attach()
         return library
 
     def use_wal(self) -> None:
@@ -89,29 +118,21 @@ class Library(Outcomes):
             self.db.execute("PRAGMA locking_mode = NORMAL")
             self.db.execute("SELECT 1 FROM sqlite_master LIMIT 1")  # lets the exclusive lock go
 
-    def status_counts(self) -> dict:
+    def status_counts(self) -> StatusCounts:
         """Rows per category and status, plus totals; rows no longer listed are counted apart."""
-        counts: dict[str, dict[str, int]] = {}
+        counts: dict[str, dict[EntryStatus, int]] = {}
         listed_in = {r[0] for r in self.db.execute("SELECT DISTINCT category FROM entries "
                                                    "WHERE listed = 1")}
         kept_only = {r[0] for r in self.db.execute("SELECT DISTINCT category FROM entries")} - listed_in
         for cat in self.db.table("categories").rows_where(order_by="position"):
             if cat["slug"] not in kept_only:
-                counts[cat["slug"]] = {s: 0 for s in STATUSES}
+                counts[cat["slug"]] = dict.fromkeys(EntryStatus, 0)
         for slug, status, n in self.db.execute(
-                "SELECT category, CASE WHEN status = 'unresolved' AND resolved_run IS NULL "
-                "THEN 'pending' ELSE status END AS shown, count(*) FROM entries WHERE listed = 1 "
-                "GROUP BY category, shown"):
-            counts.setdefault(slug, {s: 0 for s in STATUSES})[status] = n
-        totals = {s: sum(c[s] for c in counts.values()) for s in STATUSES}
-        works = self.db.table("works").count
-        return {
-            "rows": sum(totals.values()),
-            "works": works,
-            "totals": totals,
-            "unlisted": self.db.table("entries").count_where("listed = 0"),
-            "categories": {slug: {"rows": sum(c.values()), **c} for slug, c in counts.items()},
-        }
+                "SELECT category, status, count(*) FROM entries WHERE listed = 1 GROUP BY category, status"):
+            counts.setdefault(slug, dict.fromkeys(EntryStatus, 0))[EntryStatus(status)] = n
+        return StatusCounts(works=self.works.count(),
+                            unlisted=self.db.table("entries").count_where("listed = 0"),
+                            categories=counts)
 
     def checkpoint(self) -> None:
         """Fold the WAL into the main file so the file alone is the whole library.
@@ -138,6 +159,17 @@ class Library(Outcomes):
                 self._switch_journal("delete")
         self.db.close()
 
+
+def schema_version(path: Path) -> int:
+    """The schema version of the library file at `path`, read without any chance of a write.
+
+    Raises sqlite3.Error when the file is no SQLite database.
+    """
+    uri = f"file:{quote(str(path.resolve()))}?immutable=1"
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        conn.execute("SELECT 1 FROM sqlite_master").fetchall()
+    return version
 
 
 def read_only_uri(path: Path) -> str:

@@ -5,18 +5,27 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from rsbib.metadata.records import Outcome
+import sqlite_utils
+
+from rsbib.metadata.records import ANSWERED, EntryStatus, Outcome
 from rsbib.store import reapply
 from rsbib.store.keys import Keys
-from rsbib.store.runs import Runs
-from rsbib.store.schema import FAILED_AGAIN, SETTLED
+from rsbib.store.runs import Response, Runs
+from rsbib.store.schema import FAILED_AGAIN
+from rsbib.store.works import Works
 
 
-class Outcomes(Keys, Runs):
+class Outcomes:
     """Entries pointed at the works their look-ups found; a failure never degrades an answer."""
 
-    def save_outcomes(self, outcomes: Iterable[Outcome], run_id: int,
-                      responses: Iterable[tuple] = ()) -> list[int]:
+    def __init__(self, db: sqlite_utils.Database, works: Works, keys: Keys, runs: Runs):
+        self.db = db
+        self.works = works
+        self.keys = keys
+        self.runs = runs
+
+    def save(self, outcomes: Iterable[Outcome], run_id: int,
+             responses: Iterable[Response] = ()) -> list[int]:
         """Store one batch atomically: raw answers, works merged, entries pointed at them, keys.
 
         A failure never degrades an earlier answer: a resolved row whose new
@@ -24,22 +33,21 @@ class Outcomes(Keys, Runs):
         """
         kept = []
         with self.db.atomic():
-            self._store_responses(run_id, responses)
+            self.runs.store_responses(run_id, responses)
             for outcome in outcomes:
-                if outcome.status == "failed" and self._keep_settled(outcome):
+                if outcome.status == EntryStatus.FAILED and self._keep_settled(outcome):
                     kept.append(outcome.entry_id)
                     continue
                 known = self._id_less_work(outcome)
-                work_id = (self.upsert_work(outcome.work, run_id) if known is None
-                           else self.upsert_work(outcome.work, run_id, known)) if outcome.work else None
+                work_id = self.works.upsert(outcome.work, run_id, known) if outcome.work else None
                 self.db.table("entries").update(outcome.entry_id, {
-                    "status": outcome.status, "work_id": work_id, "method": outcome.method,
-                    "score": outcome.score, "note": outcome.note,
+                    "status": EntryStatus(outcome.status).value, "work_id": work_id,
+                    "method": outcome.method, "score": outcome.score, "note": outcome.note,
                     "candidates": json.dumps(outcome.candidates, ensure_ascii=False)
                     if outcome.candidates else None,
                     "resolved_run": run_id})
-            self.assign_keys()
-            self.apply_corrections()
+            self.keys.assign()
+            reapply.apply_all(self.db)
         return kept
 
     def _id_less_work(self, outcome: Outcome) -> int | None:
@@ -56,14 +64,9 @@ class Outcomes(Keys, Runs):
     def _keep_settled(self, outcome: Outcome) -> bool:
         """A failed look-up of a settled row (a --refresh) keeps its answer and notes the failure."""
         old = self.db.table("entries").get(outcome.entry_id)
-        settled = old["status"] in SETTLED or (
-            old["status"] == "unresolved" and old["resolved_run"] is not None)
-        if not settled or (old["status"] == "resolved" and old["work_id"] is None):
+        if old["status"] not in ANSWERED or (old["status"] == EntryStatus.RESOLVED and old["work_id"] is None):
             return False
         before = (old["note"] or "").split(FAILED_AGAIN)[0].rstrip("; ")
         note = f"{before}; {FAILED_AGAIN}{outcome.note}" if before else f"{FAILED_AGAIN}{outcome.note}"
         self.db.table("entries").update(outcome.entry_id, {"note": note})
         return True
-
-    def apply_corrections(self) -> None:
-        reapply.apply_all(self.db)

@@ -7,15 +7,18 @@ included) can undo them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rsbib import RsbibError
 from rsbib.metadata.identifiers import normalize_arxiv_id, publication_doi
+from rsbib.metadata.records import WorkType
 from rsbib.store.library import Library
 from rsbib.store.reapply import BINDINGS, NOT_A_PAPER, WORK_FIELDS, apply_all
 from rsbib.store.schema import now
 
 # `--set doi=...` and `--set arxiv_id=...` bind the row, as --doi and --arxiv do.
 SET_ALIASES = {"doi": "doi", "arxiv": "arxiv_id", "arxiv_id": "arxiv_id"}
-TYPES = ("journal-article", "proceedings-article", "book-chapter", "preprint", "misc")
+TYPES = tuple(t.value for t in WorkType)
 
 
 class CorrectionError(RsbibError, ValueError):
@@ -50,12 +53,12 @@ def normalize(field: str, value: str | None) -> str | None:
     return value
 
 
-def add(library: Library, entry: dict, field: str, value: str | None) -> None:
+def add(library: Library, entry: dict[str, Any], field: str, value: str | None) -> None:
     """Record (or replace) one correction of `entry`, and apply it at once where it can be."""
     store(library, entry, [(field, value)])
 
 
-def store(library: Library, entry: dict, changes: list[tuple[str, str | None]]
+def store(library: Library, entry: dict[str, Any], changes: list[tuple[str, str | None]]
           ) -> tuple[list[tuple[str, str | None]], list[tuple[str, str | None]]]:
     """Record the corrections of one request together, or none (CorrectionError saying why).
 
@@ -95,8 +98,8 @@ def store(library: Library, entry: dict, changes: list[tuple[str, str | None]]
     return wanted, replaced
 
 
-def _check_key_free(library: Library, entry: dict, key: str) -> None:
-    if key not in library.taken_keys():
+def _check_key_free(library: Library, entry: dict[str, Any], key: str) -> None:
+    if key not in library.keys.taken():
         return
     own = [r[0] for r in library.db.execute(
         "SELECT w.citekey FROM works w WHERE w.id = ? UNION ALL SELECT ?",
@@ -111,17 +114,17 @@ def pinned_fields(library: Library, row_key: str) -> dict[str, str]:
         "row_key = ? ORDER BY id", [row_key]) if r["field"] in WORK_FIELDS or r["field"] == "doi"}
 
 
-def clear(library: Library, entry: dict) -> int:
+def clear(library: Library, entry: dict[str, Any]) -> int:
     """Drop every correction of a row; the next sync decides it afresh."""
     with library.db.atomic():
         count = library.db.table("corrections").count_where("row_key = ?", [entry["row_key"]])
         library.db.execute("DELETE FROM corrections WHERE row_key = ?", [entry["row_key"]])
-        library.db.execute("UPDATE entries SET resolved_run = NULL, status = 'unresolved', "
+        library.db.execute("UPDATE entries SET resolved_run = NULL, status = 'pending', "
                            "work_id = NULL, note = 'corrections cleared' WHERE id = ?", [entry["id"]])
         return count
 
 
-def listing(library: Library) -> list[dict]:
+def listing(library: Library) -> list[dict[str, Any]]:
     return list(library.db.query(
         "SELECT c.line, c.field, c.value, c.created_at, e.line AS current_line, c.title "
         "FROM corrections c LEFT JOIN entries e ON e.row_key = c.row_key ORDER BY c.line, c.field"))

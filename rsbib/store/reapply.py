@@ -45,9 +45,9 @@ def reattach(db: sqlite_utils.Database) -> None:
             break
 
 
-def bindings(db: sqlite_utils.Database) -> dict[str, dict]:
+def bindings(db: sqlite_utils.Database) -> dict[str, dict[str, str | None]]:
     """row_key -> the fields a resolver must take from the corrections instead of the list."""
-    pins: dict[str, dict] = {}
+    pins: dict[str, dict[str, str | None]] = {}
     for row in db.query("SELECT row_key, field, value FROM corrections"):
         if row["field"] in BINDINGS or row["field"] == NOT_A_PAPER:
             pins.setdefault(row["row_key"], {})[row["field"]] = row["value"]

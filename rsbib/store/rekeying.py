@@ -16,4 +16,4 @@ class RekeyOptions:
 def rekey(options: RekeyOptions) -> list[tuple[str, str]]:
     """(old key, new key) for each key that changes (or would, on a dry run)."""
     with open_library(options.db_path, must_exist=True) as library:
-        return library.rekey(dry_run=options.dry_run)
+        return library.keys.rekey(dry_run=options.dry_run)

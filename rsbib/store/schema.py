@@ -7,19 +7,15 @@ each step runs in its own transaction.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 
 import sqlite_utils
 
 from rsbib import RsbibError
-from rsbib.lists import history
+from rsbib.metadata.records import EntryStatus
+from rsbib.store import versions
 
-SCHEMA_VERSION = 6
-STATUSES = ("resolved", "pending", "unresolved", "ambiguous", "failed", "not-a-paper")
-# `pending`: no service has been asked about the row yet (new, changed, offline, interrupted);
-# `unresolved`: asked, and no service holds the paper.
-# Statuses whose answer is final until the row changes or --refresh is given.
-SETTLED = ("resolved", "ambiguous", "not-a-paper")
+SCHEMA_VERSION = 7
+STATUSES = tuple(s.value for s in EntryStatus)  # in the order `status` prints them
 FAILED_AGAIN = "kept the previous answer; a later look-up failed: "
 
 WORK_COLUMNS = {
@@ -77,14 +73,6 @@ class LibraryError(RsbibError):
     """library.db cannot be opened or is not an rsbib library."""
 
 
-class Store:
-    """What every part of the library works on: the open database (see rsbib.store.library.Library)."""
-
-    db: sqlite_utils.Database
-    path: Path
-    readonly: bool
-
-
 def migrate(db: sqlite_utils.Database, readonly: bool) -> None:
     """Create a new library, or upgrade an older one in place, one schema version at a time."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -97,7 +85,7 @@ def migrate(db: sqlite_utils.Database, readonly: bool) -> None:
             raise LibraryError("is an older or empty library; run `rsbib sync` first")
         return
     steps = {0: create_schema, 1: add_corrections, 2: add_history,
-             3: add_run_services, 4: browse_schema, 5: search_schema}
+             3: add_run_services, 4: browse_schema, 5: search_schema, 6: pending_and_kept_answers}
     while version < SCHEMA_VERSION:
         with db.atomic():
             steps[version](db)
@@ -166,10 +154,10 @@ def add_history(db: sqlite_utils.Database) -> None:
     db.table("entries").add_column("listed", int, not_null_default=1)
     db.table("entries").add_column("unlisted_run", int)
     db.table("entries").create_index(["listed"])
-    history.create_table(db)
+    versions.create_table(db)
     last_run = db.execute("SELECT max(id) FROM sync_runs").fetchone()[0]
     source = db.execute("SELECT source FROM sync_runs WHERE id = ?", [last_run]).fetchone()
-    history.record(db, last_run, source[0] if source else None)
+    versions.ListVersions(db).record(last_run, source[0] if source else None)
 
 
 def add_run_services(db: sqlite_utils.Database) -> None:
@@ -221,6 +209,27 @@ def search_schema(db: sqlite_utils.Database) -> None:
         db.table(table).enable_fts(columns, create_triggers=True, tokenize="porter")
     for table, columns in NAMES.items():
         db.table(table).enable_fts(columns, create_triggers=True)
+
+
+def pending_and_kept_answers(db: sqlite_utils.Database) -> None:
+    """Schema 7: `pending` stored one way; the sources' kept answers and `about` in the schema.
+
+    Rows no service was asked about were once stored as `unresolved` with no
+    `resolved_run` (a sync relabelled them on the fly); they now say `pending`.
+    `answer_cache` (once made by the first answer kept), `about` (once made by
+    the shipped library's build only) and the runs' `pending` count (once added
+    by the first run to finish) are created here, so every library has them.
+    """
+    db.execute("UPDATE entries SET status = 'pending' "
+               "WHERE status = 'unresolved' AND resolved_run IS NULL")
+    if "pending" not in db.table("sync_runs").columns_dict:
+        db.table("sync_runs").add_column("pending", int)
+    if "answer_cache" not in db.table_names():
+        db.table("answer_cache").create({"service": str, "question": str, "key": str,
+                                         "fetched_at": str, "records": str},
+                                        pk=("service", "question", "key"))
+    if "about" not in db.table_names():
+        db.execute("CREATE TABLE about (key TEXT NOT NULL, value TEXT NOT NULL)")
 
 
 def refresh_papers(db: sqlite_utils.Database) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rsbib import RsbibError
@@ -24,7 +24,8 @@ def _holder(fd: int) -> str:
 
 
 @contextmanager
-def sync_lock(db_path: str, wait: bool = False, notify: Callable[[str], None] = lambda m: None):
+def sync_lock(db_path: str, wait: bool = False,
+              notify: Callable[[str], None] = lambda m: None) -> Iterator[None]:
     """Hold the library's sync lock; raise SyncLockError (naming the PID), or wait when `wait`."""
     path = f"{db_path}.lock"
     while True:

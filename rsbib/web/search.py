@@ -14,7 +14,7 @@ from datasette.utils.asgi import BadRequest, Response
 
 from rsbib.search.query import QueryError, identities, parse_query
 from rsbib.store.library import Library
-from rsbib.store.search import Identity, abstract_of, entries_of, papers_of
+from rsbib.store.search import Identity, abstract_of, entries_of, holds_papers, papers_of
 
 SHOWN = 50
 
@@ -45,7 +45,7 @@ async def page(datasette, request):
     results = []
     if q:
         for name, db in datasette.databases.items():
-            if name.startswith("_") or "papers" not in await db.table_names():
+            if name.startswith("_") or not await db.execute_fn(holds_papers):
                 continue
             chosen = await matches(datasette, name, q)
             papers, rows = await db.execute_fn(_listing(db.path, chosen))

@@ -13,7 +13,6 @@ import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from rsbib import RsbibError
 
@@ -30,16 +29,13 @@ def being_written(db_path: str | Path) -> bool:
 
 def check_library(db_path: str | Path) -> None:
     """Refuse what is not a current rsbib library, reading it without any chance of a write."""
-    from rsbib.store.schema import SCHEMA_VERSION
+    from rsbib.store.library import SCHEMA_VERSION, schema_version
 
     path = Path(db_path)
     if not path.is_file():
         raise ServeError(f"{db_path}: no such library (run `rsbib sync --db {db_path}` first)")
-    uri = f"file:{quote(str(path.resolve()))}?immutable=1"
     try:
-        with sqlite3.connect(uri, uri=True) as conn:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            conn.execute("SELECT 1 FROM sqlite_master").fetchall()
+        version = schema_version(path)
     except sqlite3.Error as exc:
         raise ServeError(f"{db_path}: cannot open as a library ({exc})") from exc
     if version == 0:

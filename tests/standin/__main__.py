@@ -31,7 +31,7 @@ def record_provenance(conn: sqlite3.Connection) -> None:
     weak = {json.loads(line)["doi"] for line in SNAPSHOT.read_text("utf-8").splitlines()
             if line.strip() and json.loads(line).get("doi_evidence") == "weak"}
     held = {doi for (doi,) in conn.execute("SELECT lower(doi) FROM works WHERE doi IS NOT NULL")}
-    conn.execute("CREATE TABLE about (key TEXT NOT NULL, value TEXT NOT NULL)")
+    conn.execute("CREATE TABLE IF NOT EXISTS about (key TEXT NOT NULL, value TEXT NOT NULL)")
     conn.execute("INSERT INTO about VALUES ('built_from', ?)", [BUILT_FROM])
     conn.executemany("INSERT INTO about VALUES ('weak_doi', ?)", [[d] for d in sorted(weak & held)])
     conn.commit()
