@@ -187,16 +187,18 @@ def some_rows_decided(db) -> bool:
 @pytest.mark.slow
 def test_a_signal_stops_the_sync_and_the_next_asks_only_the_rest(slow_api, tmp_path,
                                                                  signum, code, after):
-    """SIGINT 3 s into a cold sync (0.5 s per answer); SIGTERM once the first rows are stored."""
+    """SIGINT 3 s into a cold sync (0.5 s per answer); SIGTERM once the first rows are stored.
+
+    Both wait for a first decided row too: on a loaded machine 3 s may pass before any answer.
+    """
     db = tmp_path / "x.db"
     env = {**slow_api.env, **TEST_ENV}
     process = cli("sync", "--db", str(db), env=env)
     if after:
         time.sleep(after)
-    else:
-        deadline = time.monotonic() + 30
-        while not some_rows_decided(db) and time.monotonic() < deadline:
-            time.sleep(0.1)
+    deadline = time.monotonic() + 30
+    while not some_rows_decided(db) and time.monotonic() < deadline:
+        time.sleep(0.1)
     process.send_signal(signum)
     sent = time.monotonic()
     _, stderr = process.communicate(timeout=30)

@@ -13,13 +13,16 @@ from pathlib import Path
 import pytest
 
 from rsbib.metadata.records import Outcome, WorkRecord
-from rsbib.sources.base import BadAnswer
+from rsbib.resolve.matching import PUBLISHED_TYPES
+from rsbib.sources.arxiv import ArxivSource
+from rsbib.sources.base import BadAnswer, Rejected
 from rsbib.sources.crossref import to_record, work_of, works_of
 from rsbib.sources.dblp import parse_answer
 from rsbib.sources.dblp import to_record as dblp_record
 from rsbib.store.library import Library
 from tests.conftest import run
-from tests.standin.replay import RECORDINGS
+from tests.standin.replay import RECORDINGS, Replay
+from tests.test_sources import settings_for
 
 ANSWERS = RECORDINGS / "answers"
 SAMPLES = Path(__file__).parent / "data" / "dblp"
@@ -109,6 +112,171 @@ def test_older_dblp_answers_with_titles_and_venues_as_objects():
     assert ampersand.venue == "Educational Technology & Society (ETS)"
 
 
+# -- what each real answer must give: (title, year, DOI) of every record, in the answer's order ----
+
+EXPECTED: dict[str, list[tuple[str, int | None, str | None]]] = {
+    "crossref-papis-article-number.json": [
+        ("Toy model for local and deterministic wave-function collapse", 2022, "10.1103/physreva.106.022212")],
+    "crossref-papis-book-chapter.json": [
+        ("Differentiability with Respect to Initial Data for a Scalar Conservation Law", 1999,
+         "10.1007/978-3-0348-8720-5_13")],
+    "crossref-papis-multiple-authors.json": [
+        ("Particle entanglement in continuum many-body systems via quantum Monte Carlo", 2014,
+         "10.1103/physrevb.89.140501")],
+    "crossref-habanero-works-sample.json": [
+        ("Introduction", 2023, "10.5040/9781350068056.ch-i"),
+        ("Proposed Reorganization of the Boston Board of Health", 1914, "10.1056/nejm191412311712712")],
+    "crossref-habanero-types-journal-works.json": [
+        ("Immunology Case Reports", None, "10.35841/immunology-case-reports"),
+        ("Juni Khyat Journal", None, "10.46528/jk")],
+    "crossref-habanero-prefix-works.json": [
+        ("TMVR With Artificial Cords in the Treatment of Mitral Regurgitation", 2018, "10.1016/j.jacc.2017.11.012")],
+    "crossref-habanero-field-queries-jats.json": [
+        ("The forecast trap", 2022, "10.1111/ele.14024"),
+        ("From noise to knowledge: how randomness generates novel phenomena and reveals information", 2018,
+         "10.1111/ele.13085")],
+    "crossref-refformatter-spaced-title.json": [
+        ("The quantum-confined Stark effect and localization of charge carriers in Al x Ga 1-x N/Al y Ga 1-y N"
+         " quantum wells with different morphologies", 2013, "10.1002/pssc.201200953")],
+    "crossref-posted-content-reposted-transformer.json": [
+        ("Attention Is All You Need", 2025, "10.65215/nxvz2v36")],
+    "crossref-findhope-book-editor-only.json": [
+        ("Pediatric Palliative Care", 2015, "10.1093/med/9780190244187.001.0001")],
+    "crossref-2014-aip-issued-null.json": [("Velocity Dispersions Across Bulge Types", None, "10.1063/1.3458497")],
+    "crossref-2014-iop-upper-case-title.json": [
+        ("MEASURING DARK MATTER PROFILES NON-PARAMETRICALLY IN DWARF SPHEROIDALS: AN APPLICATION TO DRACO", 2013,
+         "10.1088/0004-637x/763/2/91")],
+    "dblp-palm-old-api-objects.json": [
+        ("Computer Science Education in North-Rhine Westphalia, Germany - A Case Study", 2015, None),
+        ("MOOCs - A Review of the State-of-the-Art", 2014, None),
+        ("SPRING: speech and pronunciation improvement through games, for Hispanic children", 2014, None),
+        ('Informatik und Mathematik - kombiniert im SchülerlaborModul "Einstieg in die Computergrafik"', 2013, None),
+        ("Design and Implementation of a Learning Analytics Toolkit for Teachers", 2012, None)],
+    "dblp-rust-client-ats-2005.json": [
+        ("A Test Cost Reduction Method by Test Response and Test Vector Overlapping for Full-Scan Test"
+         " Architecture", 2005, "10.1109/ats.2005.17")],
+    "dblp-itmo-notes-basov-apos.json": [
+        ("Human Resources Management in Conditions of Operators' Psychophysiological State Changes", 2014,
+         "10.1007/978-3-319-11581-8_32"),
+        ("A Heart Rate Extraction from the Speech Signal Without a Priori Information About the Speaker", 2020,
+         "10.1109/iwcmc48107.2020.9148575"),
+        ("Multi-path multimodal authentication system for remote information system", 2019,
+         "10.1145/3357613.3357640"),
+        ("Multimodal Subscriber Interfaces for Infocommunication Systems", 2017, "10.4149/cai_2017_4_908"),
+        ("Multimodal Information Coding System for Wearable Devices of Advanced Uniform", 2016,
+         "10.1007/978-3-319-40349-6_52")],
+}
+
+
+def test_every_answer_of_the_corpus_has_its_expectation():
+    assert set(EXPECTED) == {row["file"] for row in INDEX}
+
+
+@pytest.mark.parametrize("row", INDEX, ids=lambda row: row["file"])
+def test_each_real_answer_parses_to_its_records(row):
+    records = records_of(row["service"], answer(row["file"]))
+    assert [(r.title, r.year, r.doi) for r in records] == EXPECTED[row["file"]]
+
+
+def test_issued_null_takes_no_other_date_as_the_year():
+    """Real answers: two journals whose `issued` is [[null]] beside a `created` date (habanero),
+    and a 2014 proceedings article with `issued` [[null]] and nothing else dated."""
+    journals = records_of("crossref", answer("crossref-habanero-types-journal-works.json"))
+    raw = json.loads(answer("crossref-habanero-types-journal-works.json"))["message"]["items"]
+    assert [item["issued"] for item in raw] == [{"date-parts": [[None]]}] * 2
+    assert [item["created"]["date-parts"][0][0] for item in raw] == [2019, 2020]
+    assert [(r.year, r.month) for r in journals] == [(None, None), (None, None)]
+    [aip] = records_of("crossref", answer("crossref-2014-aip-issued-null.json"))
+    assert (aip.type, aip.year, aip.month, aip.venue) == ("proceedings-article", None, None, None)
+
+
+def test_a_title_sent_with_spaces_around_it_is_trimmed():
+    [record] = records_of("crossref", answer("crossref-refformatter-spaced-title.json"))
+    raw = json.loads(answer("crossref-refformatter-spaced-title.json"))["message"]["title"][0]
+    assert raw != raw.strip() and record.title == raw.strip()
+    assert (record.venue, record.pages, record.volume, record.issue) == ("physica status solidi (c)", "319-322",
+                                                                         "10", "3")
+
+
+def test_jats_markup_and_entities_in_real_abstracts_never_reach_the_record():
+    forecast, noise = records_of("crossref", answer("crossref-habanero-field-queries-jats.json"))
+    assert forecast.abstract and forecast.abstract.startswith("Encouraged by decision makers\u2019 appetite")
+    assert noise.abstract and "(Bj\u00f8rnstad & Grenfell)." in noise.abstract
+    for record in (forecast, noise):
+        assert record.abstract and "<" not in record.abstract and "&amp;" not in record.abstract
+        assert not record.abstract.startswith("Abstract")
+
+
+def test_article_numbers_and_author_lists_of_real_answers():
+    [record] = records_of("crossref", answer("crossref-papis-multiple-authors.json"))
+    assert record.pages == "140501" and record.venue == "Physical Review B"
+    assert [(a.family, a.given) for a in record.authors] == [
+        ("Herdman", "C. M."), ("Roy", "P.-N."), ("Melko", "R. G."), ("Del Maestro", "A.")]
+    [dblp] = records_of("dblp", answer("dblp-rust-client-ats-2005.json"))
+    assert (dblp.type, dblp.venue, dblp.pages) == ("proceedings-article", "Asian Test Symposium", "366-371")
+    assert [a.family for a in dblp.authors] == ["Shinogi", "Yamada", "Hayashi", "Tsuruoka", "Yoshikawa"]
+
+
+def test_a_reposted_copy_of_a_famous_paper_is_a_preprint_never_a_version_of_record():
+    """Real answer: `posted-content` of 2025 holding the 2017 paper's title and authors under a new DOI."""
+    [record] = records_of("crossref", answer("crossref-posted-content-reposted-transformer.json"))
+    assert (record.type, record.year, record.venue) == ("preprint", 2025, None)
+    assert record.type not in PUBLISHED_TYPES
+    assert record.abstract and record.abstract.startswith("The dominant sequence transduction models")
+    assert [a.family for a in record.authors][:2] == ["Vaswani", "Shazeer"]
+
+
+def test_an_editor_is_never_taken_for_an_author_and_a_book_is_not_a_version_of_record():
+    [book] = records_of("crossref", answer("crossref-findhope-book-editor-only.json"))
+    assert json.loads(answer("crossref-findhope-book-editor-only.json"))["message"]["items"][0]["editor"]
+    assert book.authors == [] and (book.year, book.month) == (2015, 8)
+    assert book.type not in PUBLISHED_TYPES  # Crossref's `book` is kept as misc: rsbib has no book type
+
+
+def test_a_real_dblp_answer_with_an_entity_a_homonym_number_and_a_journal_issue():
+    assert "Operators&apos; Psychophysiological" in answer("dblp-itmo-notes-basov-apos.json")
+    apos, _, _, journal, homonym = records_of("dblp", answer("dblp-itmo-notes-basov-apos.json"))
+    assert "Operators' Psychophysiological" in apos.title
+    assert (journal.type, journal.venue, journal.volume, journal.issue, journal.pages) == (
+        "journal-article", "Comput. Informatics", "36", "4", "908-924")
+    assert ("Karpov", "Alexey") in [(a.family, a.given) for a in homonym.authors]
+    assert ("Zelezný", "Milos") in [(a.family, a.given) for a in homonym.authors]
+
+
+# arXiv's recorded answers (arxiv.py's fixtures), asked through ArxivSource against the replay:
+# (title, year, arxiv id) of the record, or the failure and its reason
+ARXIV_EXPECTED: dict[str, tuple[str, int, str] | tuple[type, str]] = {
+    "1707.08567": ("Proceedings of Workshop AEW10: Concepts in Information Theory and Communications", 2017,
+                   "1707.08567"),
+    "2104.12255v1": ("0", 2021, "2104.12255"),          # asked with its version; a title that is a digit
+    "astro-ph/0601001": ("Frequency of Hot Jupiters and Very Hot Jupiters from the OGLE-III Transit Surveys"
+                         " Toward the Galactic Bulge and Carina", 2006, "astro-ph/0601001"),  # an old-style id
+    "0808.05394": (BadAnswer, "no record for this id in its answer"),   # arXiv answered with no entry
+    "0000.0000": (BadAnswer, "no record for this id in its answer"),    # totalResults 0
+    "abc": (Rejected, "HTTP 400"),                                      # arXiv's 400 for a malformed id
+}
+
+
+def test_every_recorded_arxiv_answer_gives_its_record_or_its_reason():
+    recorded = [row.split("\t")[1] for row in (RECORDINGS / "arxiv" / "INDEX.tsv").read_text().splitlines()[1:]]
+    groups = [url.split("id_list=")[1].split("&")[0].replace("%2F", "/").split("%2C")
+              for url in recorded if "id_list=&" not in url]  # each lookup as it was recorded
+    assert {i for group in groups for i in group} == set(ARXIV_EXPECTED)
+    with Replay() as replay:
+        source = ArxivSource(settings_for(replay.url))
+        for group in groups:
+            answer = source.lookup(group)
+            for arxiv_id in group:
+                expected = ARXIV_EXPECTED[arxiv_id]
+                if isinstance(expected[0], type):
+                    failure = answer.failures[arxiv_id]
+                    assert isinstance(failure, expected[0]) and expected[1] in str(failure), (arxiv_id, failure)
+                else:
+                    record = answer.found[arxiv_id]
+                    assert (record.title, record.year, record.arxiv_id) == expected
+                    assert_plain(record)
+
+
 # -- shapes the issue reports from live answers; no recording of them was found (see the note) -------
 
 def test_markup_in_a_crossref_title_never_reaches_the_record():
@@ -120,11 +288,6 @@ def test_markup_in_a_crossref_title_never_reaches_the_record():
     math = to_record({"title": ["Scaling of <mml:math><mml:mi>x</mml:mi></mml:math> &amp; y"]})
     assert math.title == "Scaling of x & y"
 
-
-def test_issued_null_takes_no_other_date_as_the_year():
-    record = to_record({"title": ["A"], "issued": {"date-parts": [[None]]},
-                        "created": {"date-parts": [[2004, 1, 5]]}})
-    assert record.year is None and record.month is None
 
 
 def test_dblp_venue_as_a_list_and_a_corr_inside_it():
@@ -163,8 +326,8 @@ def test_real_records_are_stored_and_exported_as_plain_text(tmp_path):
                                    {"name": "Paderborn University"}]})
     library = Library(db)
     ids = [r["id"] for r in library.db.query("SELECT id FROM entries ORDER BY line LIMIT 3")]
-    run_id = library.start_run(source="test")
-    library.save_outcomes([Outcome(i, "resolved", w, "doi", 100.0)
+    run_id = library.runs.start(source="test")
+    library.outcomes.save([Outcome(i, "resolved", w, "doi", 100.0)
                            for i, w in zip(ids, (chapter, article, marked))], run_id)
     library.close()
     with sqlite3.connect(db) as conn:

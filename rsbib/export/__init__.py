@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from rsbib import RsbibError
 from rsbib.export import formats
@@ -27,7 +28,7 @@ def match_categories(library: Library, names: tuple[str, ...]) -> list[str]:
     return pick_tables(category_tables(library), names)
 
 
-def pick_tables(tables: list[dict], names: tuple[str, ...]) -> list[str]:
+def pick_tables(tables: list[dict[str, Any]], names: tuple[str, ...]) -> list[str]:
     """Slugs of `tables` (dicts with slug and heading) for names given as slug, unique prefix or heading."""
     valid = ", ".join(t["slug"] for t in tables)
     chosen = []
@@ -54,7 +55,7 @@ def collect(library: Library, categories: list[str] | None = None,
     citation key passes False: a key a document cites is still found).
     """
     items: list[Item] = []
-    seen: set = set()
+    seen: set[tuple[str, int]] = set()
     taken = library.keys.taken()
     entries = export_rows(library, categories, listed_only)
     wanted = sorted({e["work_id"] for e in entries if e["work_id"] is not None})
@@ -83,13 +84,13 @@ def collect(library: Library, categories: list[str] | None = None,
     return items
 
 
-def completed_by_hand(entry: dict, pinned: dict[str, str]) -> dict:
+def completed_by_hand(entry: dict[str, Any], pinned: dict[str, str]) -> dict[str, Any]:
     """A work for an unresolved row from the fields its user pinned (`rsbib pin --set`).
 
     The list gives the title and year unless pinned; nothing else is assumed
     (the type stays misc unless pinned).
     """
-    work: dict = dict.fromkeys(WORK_COLUMNS)
+    work: dict[str, Any] = dict.fromkeys(WORK_COLUMNS)
     work.update({"title": entry["title"], "year": entry["label_year"], "type": "misc",
                  "citekey": entry["citekey"]})
     for name, value in pinned.items():

@@ -15,11 +15,18 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rsbib import RsbibError
 from rsbib.export.formats import NAMES as FORMATS
+
+if TYPE_CHECKING:
+    from rsbib.store.library import Library
+
+Write = Callable[[str, str], object]  # write(path, text), as rsbib.files.output.write_text
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -57,7 +64,7 @@ def load_targets(library_path: str | Path) -> list[Target]:
     return []
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
@@ -67,7 +74,7 @@ def _read(path: Path) -> dict:
         raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-def _targets(table, path: Path, prefix: str) -> list[Target]:
+def _targets(table: Any, path: Path, prefix: str) -> list[Target]:
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: {prefix.rstrip('.')}: must be a table")
     unknown = sorted(set(table) - {"export"})
@@ -79,7 +86,7 @@ def _targets(table, path: Path, prefix: str) -> list[Target]:
     return [_target(t, path, f"{prefix}export[{n}]") for n, t in enumerate(declared, 1)]
 
 
-def _target(table: dict, path: Path, name: str) -> Target:
+def _target(table: dict[str, Any], path: Path, name: str) -> Target:
     def bad(key: str, reason: str) -> ConfigError:
         return ConfigError(f"{path}: {name}.{key}: {reason}")
 
@@ -105,7 +112,7 @@ def _target(table: dict, path: Path, name: str) -> Target:
                   resolved_only, order == "document", f"{path}: {name}")
 
 
-def _strings(table: dict, key: str, bad) -> tuple[str, ...]:
+def _strings(table: dict[str, Any], key: str, bad: Callable[[str, str], ConfigError]) -> tuple[str, ...]:
     value = table.get(key, [])
     values = [value] if isinstance(value, str) else value
     if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
@@ -115,7 +122,7 @@ def _strings(table: dict, key: str, bad) -> tuple[str, ...]:
     return tuple(values)
 
 
-def refresh(library, targets: list[Target], write) -> tuple[list[str], list[str]]:
+def refresh(library: Library, targets: list[Target], write: Write) -> tuple[list[str], list[str]]:
     """Write every target with `write(path, text)`; the lines to report, and the targets that failed."""
     from rsbib.bib.cited import AuxError
     from rsbib.export import CategoryError
@@ -142,7 +149,7 @@ def refresh(library, targets: list[Target], write) -> tuple[list[str], list[str]
     return report, failed
 
 
-def refresh_after_sync(db_path: str, targets: list[Target], write) -> tuple[list[str], list[str]]:
+def refresh_after_sync(db_path: str, targets: list[Target], write: Write) -> tuple[list[str], list[str]]:
     """`refresh` on the library just synced, opened read-only (no target: nothing is opened)."""
     from rsbib.store.opening import open_library
 

@@ -153,14 +153,14 @@ class Writer:
         if w.doi:
             f["doi"] = w.doi
         if w.arxiv_id:
-            self._eprint(f, w)
+            self._eprint(f, w, w.arxiv_id)
         if w.abstract:
             f["abstract"] = self.text(w.abstract)
         self._original_title(f, w.title)
         return entry_type, f
 
-    def _eprint(self, f: dict, w: Work) -> None:
-        f["eprint"] = w.arxiv_id
+    def _eprint(self, f: dict[str, str], w: Work, arxiv_id: str) -> None:
+        f["eprint"] = arxiv_id
         if self.biblatex:
             f["eprinttype"] = "arxiv"
             if w.primary_class:
@@ -170,9 +170,9 @@ class Writer:
             if w.primary_class:
                 f["primaryclass"] = w.primary_class
         if not w.doi:
-            f["url"] = f"https://arxiv.org/abs/{w.arxiv_id}"
+            f["url"] = f"https://arxiv.org/abs/{arxiv_id}"
 
-    def _volume(self, f: dict, w: Work) -> None:
+    def _volume(self, f: dict[str, str], w: Work) -> None:
         """Volume and number, as each format's rules allow.
 
         BibTeX's styles refuse volume and number together in proceedings (AAAI's
@@ -208,7 +208,7 @@ class Writer:
         self._original_title(f, e.title)
         return ("software" if self.biblatex and item.kind == "project" else "misc"), f
 
-    def _original_title(self, f: dict, title: str) -> None:
+    def _original_title(self, f: dict[str, str], title: str) -> None:
         """Say the language of a title written in pinyin or English for pdflatex.
 
         The original script is left out: biblatex-apa prints `origtitle`, and
@@ -217,7 +217,7 @@ class Writer:
         if self._latin(title):
             f["language"] = "chinese" if has_han(title) else "other"
 
-    def _date(self, f: dict, year, month) -> None:
+    def _date(self, f: dict[str, str], year: int | None, month: int | None) -> None:
         if not year:
             return
         if self.biblatex:

@@ -32,7 +32,7 @@ def title(text: str) -> str:
     return mark_capitals(text, plain, lambda core: f'<span class="nocase">{plain(core)}</span>')
 
 
-def item_json(item: Item) -> dict:
+def item_json(item: Item) -> dict[str, Any]:
     if item.kind != "work":
         e = item.entry
         data: dict[str, Any] = {"id": item.key, "type": "software" if item.kind == "project" else "document",
@@ -72,7 +72,7 @@ def item_json(item: Item) -> dict:
     return data
 
 
-def _arxiv(data: dict, arxiv_id: str, preprint: bool, doi: bool) -> None:
+def _arxiv(data: dict[str, Any], arxiv_id: str, preprint: bool, doi: bool) -> None:
     """Where an arXiv id goes: a preprint's number; else the archive a reader finds it in.
 
     A published work with a DOI is cited by its DOI; its arXiv id is kept

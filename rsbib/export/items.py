@@ -6,13 +6,14 @@ The database's column names stay on this side: the writers (bibtex, csl) read th
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 from rsbib.metadata.records import Author
 
 
 class _FromRow:
     @classmethod
-    def from_row(cls, row: dict):
+    def from_row(cls, row: dict[str, Any]) -> Any:
         """The record from a database row: its own fields only, missing ones at their default."""
         return cls(**{f.name: row[f.name] for f in fields(cls)  # type: ignore[arg-type]
                       if row.get(f.name) is not None})
@@ -69,7 +70,7 @@ class Item:
     authors: list[Author] = field(default_factory=list)
     provisional: bool = False  # a key made for this export only (the row is not settled yet)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         # Rows straight from the database are read into the typed records here.
         if isinstance(self.work, dict):
             self.work = Work.from_row(self.work)

@@ -46,7 +46,7 @@ class QuietArxivWarnings(logging.Filter):
         return not (record.name.split(".")[0] == "arxiv" and record.levelno < logging.ERROR)
 
 
-class _StderrHandler(logging.StreamHandler):
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever sys.stderr is at the time (click's test runner swaps it)."""
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -106,7 +106,9 @@ class ArxivSource(ServiceClient):
     # -- what the resolver calls ----------------------------------------------------
 
     def lookup(self, ids: Sequence[str]) -> Lookup:
-        """Records for version-less ids, in batches of at most 100; a typed failure for the rest.
+        """Records for ids, in batches of at most 100; a typed failure for the rest.
+
+        An id asked with its version (2104.12255v1) gets its paper, stored under the id asked.
 
         Ids missing from an answer are asked once more (arXiv sometimes drops
         entries); still missing, they are bad answers to retry on a later sync
@@ -123,9 +125,13 @@ class ArxivSource(ServiceClient):
                 except SourceFailure as failure:
                     answer.failures.update({i: failure for i in batch})
                     continue
-                for record in records:
-                    if record.arxiv_id and record.arxiv_id in batch:
-                        answer.found[record.arxiv_id] = record
+                # a record carries its version-less id; an id asked with its version
+                # (2104.12255v1) is the same paper, not one missing from the answer
+                by_id = {r.arxiv_id: r for r in records if r.arxiv_id}
+                for asked in batch:
+                    record = by_id.get(normalize_arxiv_id(asked) or asked)
+                    if record is not None:
+                        answer.found[asked] = record
                 missing += [i for i in batch if i not in answer.found]
             pending = missing
             if not pending:

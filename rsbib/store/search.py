@@ -161,22 +161,29 @@ def _like(db: sqlite_utils.Database, table: str, terms: list[Term],
 
 def entries_of(db: sqlite_utils.Database, chosen: set[Identity]) -> list[dict[str, Any]]:
     """The list's rows of the chosen works and rows, in list order (the Datasette search page)."""
-    works = sorted(i for kind, i in chosen if kind == "work")
-    rows = sorted(i for kind, i in chosen if kind == "entry")
-    sql = ("SELECT id, category, line, title, status FROM entries "
-           f"WHERE work_id IN ({','.join('?' * len(works)) or 'NULL'}) "
-           f"OR id IN ({','.join('?' * len(rows)) or 'NULL'}) ORDER BY line")
+    works, rows = _split(chosen)
+    sql = (f"SELECT id, category, line, title, status FROM entries WHERE work_id IN ({_marks(works)}) "
+           f"OR id IN ({_marks(rows)}) ORDER BY line")
     return list(db.query(sql, works + rows))
 
 
 def papers_of(db: sqlite_utils.Database, chosen: set[Identity]) -> list[dict[str, Any]]:
     """The rows of the `papers` table for the chosen works and rows, newest first."""
-    works = sorted(i for kind, i in chosen if kind == "work")
-    rows = sorted(i for kind, i in chosen if kind == "entry")
-    sql = ("SELECT citekey, title, year, work_id, entry_id FROM papers "
-           f"WHERE work_id IN ({','.join('?' * len(works)) or 'NULL'}) "
-           f"OR entry_id IN ({','.join('?' * len(rows)) or 'NULL'}) ORDER BY year DESC, citekey")
+    works, rows = _split(chosen)
+    sql = (f"SELECT citekey, title, year, work_id, entry_id FROM papers WHERE work_id IN ({_marks(works)}) "
+           f"OR entry_id IN ({_marks(rows)}) ORDER BY year DESC, citekey")
     return list(db.query(sql, works + rows))
+
+
+def _split(chosen: set[Identity]) -> tuple[list[int], list[int]]:
+    """The ids of the chosen works and of the chosen rows, each sorted."""
+    return (sorted(i for kind, i in chosen if kind == "work"),
+            sorted(i for kind, i in chosen if kind == "entry"))
+
+
+def _marks(ids: list[int]) -> str:
+    """Placeholders for `IN (...)`: one `?` per id, or NULL (matches nothing) for none."""
+    return ",".join("?" * len(ids)) or "NULL"
 
 
 def abstract_of(db: sqlite_utils.Database, work_id: int) -> str | None:
