@@ -48,6 +48,8 @@ _HTTP = re.compile(r"^https?://\S+$", re.IGNORECASE)
 _MD_LINK = re.compile(r"\]\(([^)\s]*)")  # a [text](target) markdown-it refused to make a link
 _HTML_HREF = re.compile(r"<a\s[^>]*href\s*=\s*[\"']([^\"']+)[\"']", re.IGNORECASE)
 _ROW_LIKE = re.compile(r"^\s*\|.*\|\s*$")
+_SPACES = re.compile(r"\s+")
+_PIPE = re.compile(r"(?<!\\)\|")  # a pipe that splits cells
 
 
 @dataclass
@@ -145,21 +147,18 @@ def category_slug(heading_inline: Token) -> str:
 
 def heading_text(inline: Token) -> str:
     """The visible text of a heading or cell: markup and HTML tags dropped."""
-    parts = []
-    for child in inline.children or []:
-        if child.type in ("text", "code_inline"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif child.type == "image":
-            parts.append(child.content)
-    return re.sub(r"\s+", " ", clean("".join(parts)))
+    children = inline.children or []
+    if len(children) == 1 and children[0].type == "text":  # a plain cell (most of them)
+        return _SPACES.sub(" ", clean(children[0].content))
+    parts = [" " if c.type in ("softbreak", "hardbreak") else c.content for c in children
+             if c.type in ("text", "code_inline", "image", "softbreak", "hardbreak")]
+    return _SPACES.sub(" ", clean("".join(parts)))
 
 
 def cell_spans(line: str) -> list[tuple[int, int]]:
     """(start, end) of each cell's content in a GFM table row; escaped pipes do not split."""
     body = line.rstrip("\r\n")
-    cuts = [m.start() for m in re.finditer(r"(?<!\\)\|", body)]
+    cuts = [m.start() for m in _PIPE.finditer(body)]
     if not cuts:
         return [(0, len(body))]
     bounds = cuts if not body[:cuts[0]].strip() else [-1, *cuts]
@@ -200,7 +199,7 @@ def cell_link(inline: Token) -> tuple[str | None, str | None]:
 
 
 def _header_role(name: str) -> str | None:
-    return COLUMN_ROLES.get(re.sub(r"\s+", " ", name.strip().lower()))
+    return COLUMN_ROLES.get(_SPACES.sub(" ", name.strip().lower()))
 
 
 @markdown.gc_paused
@@ -270,6 +269,7 @@ def _closing(tokens: list[Token], start: int, kind: str) -> int:
 def _table_rows(tokens: list[Token], category: Category, source: str, lines: list[str],
                 problems: list[Problem]) -> list[Row]:
     headers: list[str] = []
+    roles: list[str | None] = []  # each column's role, read once per table
     rows: list[Row] = []
     cells: list[Token] = []
     line = 0
@@ -297,7 +297,7 @@ def _table_rows(tokens: list[Token], category: Category, source: str, lines: lis
                     problems.append(Problem(source, line, (
                         f"row has {written} cells, the header {len(headers)}; "
                         + ("the missing ones are empty" if fewer else "the extra ones are ignored"))))
-                row = _row(headers, cells, category, line, source, problems)
+                row = _row(headers, roles, cells, category, line, source, problems)
                 if row is not None:
                     rows.append(row)
     if headers and not rows:
@@ -306,18 +306,17 @@ def _table_rows(tokens: list[Token], category: Category, source: str, lines: lis
     return rows
 
 
-def _row(headers: list[str], cells: list[Token], category: Category, line: int,
-         source: str, problems: list[Problem]) -> Row | None:
+def _row(headers: list[str], roles: list[str | None], cells: list[Token], category: Category,
+         line: int, source: str, problems: list[Problem]) -> Row | None:
     values: dict[str, Token] = {}
     extra: dict[str, str] = {}
     columns: dict[str, int] = {}
-    for position, (name, cell) in enumerate(zip(headers, cells)):
-        role = _header_role(name)
+    for position, (name, role, cell) in enumerate(zip(headers, roles, cells)):
         if role and role not in values:
             values[role] = cell
             columns[role] = position
-        elif heading_text(cell):
-            extra[name] = heading_text(cell)
+        elif text := heading_text(cell):
+            extra[name] = text
     title = heading_text(values["title"]) if "title" in values else ""
     if not title or title == "-":
         if any(heading_text(c) for c in cells):

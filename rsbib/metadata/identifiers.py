@@ -67,7 +67,7 @@ class LinkInfo:
 
 def clean(text: str) -> str:
     """Strip whitespace and invisible characters (zero-width spaces, soft hyphens)."""
-    return text.translate(_INVISIBLE).strip()
+    return (text if text.isascii() else text.translate(_INVISIBLE)).strip()  # they are not ASCII
 
 
 def normalize_arxiv_id(value: str) -> str | None:

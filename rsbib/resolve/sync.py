@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from rsbib import RsbibError, __version__
 from rsbib.lists.parse import ParsedList, Problem, parse
+from rsbib.lists.tokens import gc_paused
 from rsbib.metadata.records import Entry, EntryStatus, Outcome, RowToResolve, StatusCounts
 from rsbib.resolve.resolver import Resolver
 from rsbib.settings import Settings
@@ -132,8 +133,11 @@ def sync_list(options: SyncOptions, hooks: SyncHooks | None = None) -> SyncRepor
     parsed = parse(text, name)
     refuse_unusable(text, name, parsed)
     refuse_directory(options.db_path)
+    # Offline, the sync makes hundreds of thousands of objects and no cycles (no threads, no
+    # requests): the collector's passes over them are paused, as while parsing.
+    run = gc_paused(sync_parsed) if options.offline else sync_parsed
     with sync_lock(options.db_path, options.wait, hooks.notify), open_library(options.db_path) as library:
-        report = sync_parsed(library, parsed, text, name, replace(options, settings=settings), hooks)
+        report = run(library, parsed, text, name, replace(options, settings=settings), hooks)
     report.export_targets = targets
     return report
 

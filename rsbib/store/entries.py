@@ -18,8 +18,12 @@ from rsbib.lists.parse import CiteBlock, ParsedList, Row
 from rsbib.lists.tokens import gc_paused
 from rsbib.metadata.identifiers import read_link
 from rsbib.metadata.records import ANSWERED, Entry, EntryStatus, RowToResolve
-from rsbib.store import reapply
+from rsbib.store import bulk, reapply
 
+# json.dumps(..., ensure_ascii=False), made once rather than per row.
+_JSON = json.JSONEncoder(ensure_ascii=False)
+# The columns row_to_resolve reads.
+_TO_RESOLVE = "id, title, venue_label, label_year, link_kind, paper_url, publication, link_arxiv_id, link_doi"
 # What a row that changed in the list forgets of its earlier answer.
 _FORGOTTEN = {"status": EntryStatus.PENDING.value, "work_id": None, "method": None, "score": None,
               "note": "row changed in the list", "candidates": None, "resolved_run": None}
@@ -72,11 +76,7 @@ class Entries:
                 changed += [{**old, "listed": 0, "unlisted_run": run_id} for old in unlisted]
                 counts["unlisted"] = len(unlisted)
             self._rewrite(changed)
-            if new:
-                columns = list(new[0])
-                self.db.conn.executemany(
-                    f"INSERT INTO entries ({', '.join(f'[{c}]' for c in columns)}) "
-                    f"VALUES ({', '.join('?' * len(columns))})", [[r[c] for c in columns] for r in new])
+            bulk.insert_rows(self.db, "entries", new)
             used = {c.slug for c in parsed.categories}
             self.db.conn.executemany(
                 "DELETE FROM categories WHERE slug = ? AND NOT EXISTS "
@@ -111,7 +111,7 @@ class Entries:
         marks = ",".join("?" * len(ANSWERED))
         pending = {e["id"]: e for e in self.db.table("entries").rows_where(
             "listed = 1" if refresh else f"listed = 1 and status not in ({marks})",
-            None if refresh else [s.value for s in ANSWERED], order_by="id")}
+            None if refresh else [s.value for s in ANSWERED], order_by="id", select=_TO_RESOLVE)}
         for entry in self.db.table("entries").rows_where("listed = 1", order_by="id") if pins else ():
             pin = pins.get(entry["row_key"])
             if not pin:
@@ -150,8 +150,11 @@ class Entries:
                 for r in self.db.table("cite_blocks").rows]
 
 
+_NON_WORD = re.compile(r"\W+")
+
+
 def _norm(text: str) -> str:
-    return re.sub(r"\W+", " ", text.casefold()).strip()
+    return _NON_WORD.sub(" ", text.casefold()).strip()
 
 
 def row_keys(rows: list[Row]) -> list[str]:
@@ -169,14 +172,14 @@ def row_keys(rows: list[Row]) -> list[str]:
 def entry_record(row: Row, key: str) -> dict[str, Any]:
     """The columns of `entries` that come from the list itself."""
     link = read_link(row.paper_url)
-    fingerprint = hashlib.sha1(json.dumps(
-        [row.title, row.paper_url, row.publication], ensure_ascii=False).encode()).hexdigest()[:16]
+    fingerprint = hashlib.sha1(_JSON.encode(
+        [row.title, row.paper_url, row.publication]).encode()).hexdigest()[:16]
     return {
         "row_key": key, "category": row.category, "line": row.line,
         "abbreviation": row.abbreviation, "title": row.title, "publication": row.publication,
         "venue_label": row.venue_label, "label_year": row.label_year,
         "paper_url": row.paper_url, "code_url": row.code_url,
-        "extra": json.dumps(row.extra, ensure_ascii=False) if row.extra else None,
+        "extra": _JSON.encode(row.extra) if row.extra else None,
         "link_kind": link.kind if link else None,
         "link_arxiv_id": link.arxiv_id if link else None,
         "link_doi": link.doi if link else None,

@@ -237,12 +237,17 @@ def refresh_papers(db: sqlite_utils.Database) -> None:
 
     Nothing is written when it already holds those rows: a command that
     changed nothing (a dry run, a rolled-back batch) leaves the file as it was.
+    The rows are made once, into a temporary table shaped like `papers` (the
+    same column types, so the same values as stored), and compared from there.
     """
-    stale = db.execute(
-        f"SELECT EXISTS (SELECT * FROM papers EXCEPT SELECT * FROM ({PAPERS_SELECT})) "
-        f"OR EXISTS (SELECT * FROM ({PAPERS_SELECT}) EXCEPT SELECT * FROM papers)").fetchone()[0]
-    if not stale:
-        return
     with db.atomic():
-        db.execute("DELETE FROM papers")
-        db.execute(f"INSERT INTO papers SELECT * FROM ({PAPERS_SELECT})")
+        db.execute("DROP TABLE IF EXISTS temp.papers_now")
+        db.execute("CREATE TEMP TABLE papers_now AS SELECT * FROM papers WHERE 0")
+        db.execute(f"INSERT INTO temp.papers_now SELECT * FROM ({PAPERS_SELECT})")
+        stale = db.execute(
+            "SELECT EXISTS (SELECT * FROM papers EXCEPT SELECT * FROM temp.papers_now) "
+            "OR EXISTS (SELECT * FROM temp.papers_now EXCEPT SELECT * FROM papers)").fetchone()[0]
+        if stale:
+            db.execute("DELETE FROM papers")
+            db.execute("INSERT INTO papers SELECT * FROM temp.papers_now ORDER BY rowid")
+        db.execute("DROP TABLE temp.papers_now")
