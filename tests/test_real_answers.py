@@ -29,7 +29,7 @@ SAMPLES = Path(__file__).parent / "data" / "dblp"
 INDEX = list(csv.DictReader((ANSWERS / "INDEX.tsv").open(encoding="utf-8"), delimiter="\t"))
 DOI_FORM = re.compile(r"^10\.\d{4,9}/\S+$")
 TEXT_FIELDS = [f.name for f in dataclass_fields(WorkRecord)
-               if f.name not in ("authors", "year", "month", "arxiv_year")]
+               if f.name not in ("authors", "authors_incomplete", "year", "month", "arxiv_year")]
 
 
 def records_of(service: str, body: str) -> list[WorkRecord]:
@@ -64,6 +64,8 @@ def assert_plain(record: WorkRecord) -> None:
         assert value is None or (isinstance(value, int) and not isinstance(value, bool)), (name, value)
     assert record.doi is None or DOI_FORM.match(record.doi), record.doi
     assert all(isinstance(a.family, str) and isinstance(a.given, str) for a in record.authors)
+    assert isinstance(record.authors_incomplete, bool)
+    assert record.authors or not record.authors_incomplete  # "more authors" only after some are named
 
 
 def test_the_corpus_says_where_each_answer_comes_from():

@@ -11,6 +11,7 @@ from bibtexparser.model import Entry, Field
 
 from rsbib.export.items import Item, Work, provisional_warning
 from rsbib.export.latex import balanced, escape, protect_title, transliterate, unsettable
+from rsbib.metadata.authors import OTHERS
 from rsbib.metadata.records import Author
 from rsbib.metadata.translit import has_han
 from rsbib.metadata.venues import canonical_name, short_publisher
@@ -81,7 +82,11 @@ class Writer:
         return self.text(entry.abbreviation or transliterate(entry.title).split(":")[0])
 
     def names(self, item: Item) -> str:
-        return " and ".join(self.name(a) for a in item.authors)
+        """The authors; a list known to be incomplete ends with BibTeX's "and others" (et al.)."""
+        names = [self.name(a) for a in item.authors]
+        if item.work is not None and item.work.authors_incomplete:
+            names.append(OTHERS)
+        return " and ".join(names)
 
     def name(self, author: Author) -> str:
         """"Family, Given", the family name kept whole.

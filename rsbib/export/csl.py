@@ -15,6 +15,7 @@ from typing import Any
 
 from rsbib.export.items import Item
 from rsbib.export.latex import mark_capitals
+from rsbib.metadata.authors import OTHERS
 from rsbib.metadata.venues import canonical_name, short_publisher
 
 TYPES = {"journal-article": "article-journal", "proceedings-article": "paper-conference",
@@ -50,6 +51,11 @@ def item_json(item: Item) -> dict[str, Any]:
     if item.authors:
         data["author"] = [{"family": a.family, "given": a.given} if a.given else {"literal": a.family}
                           for a in item.authors]
+        if w.authors_incomplete:
+            # CSL has no mark for "more authors": pandoc's {"literal": "others"} prints
+            # "Fu, K.others." under APA (jgm/citeproc#102), a family "others" prints
+            # "and others" in every style (as JOSS's inara does, openjournals/inara#10).
+            data["author"].append({"family": OTHERS})
     if w.year:
         data["issued"] = {"date-parts": [[w.year, w.month] if w.month else [w.year]]}
     if w.venue:

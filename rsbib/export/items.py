@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from rsbib.metadata.authors import authors_incomplete
 from rsbib.metadata.records import Author
 
 
@@ -39,6 +40,15 @@ class Work(_FromRow):
     arxiv_id: str | None = None
     primary_class: str | None = None
     abstract: str | None = None  # written only when asked (rsbib export --abstracts)
+    authors_incomplete: bool = False  # more authors than named: written "and others"
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Any:
+        """As `_FromRow`; an incomplete list is read off the authors string a `works` row stores."""
+        stored = row.get("authors")
+        if "authors_incomplete" not in row and isinstance(stored, str):
+            row = {**row, "authors_incomplete": authors_incomplete(stored)}
+        return super().from_row(row)
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ class WorkRecord:
 
     title: str
     authors: list[Author] = field(default_factory=list)
+    authors_incomplete: bool = False  # a source said there are more authors than it names
     doi: str | None = None
     arxiv_id: str | None = None
     year: int | None = None

@@ -13,9 +13,14 @@ def merge(published: WorkRecord | None, preprint: WorkRecord | None) -> WorkReco
         return preprint
     if preprint is None:
         return published
+    authors = published if published.authors else preprint
+    if published.authors_incomplete and preprint.authors and not preprint.authors_incomplete \
+            and len(preprint.authors) > len(published.authors):
+        authors = preprint  # the version of record's list says it is incomplete; arXiv's is whole
     return published.with_changes(
         title=published.title or preprint.title,
-        authors=published.authors or preprint.authors,
+        authors=authors.authors,
+        authors_incomplete=authors.authors_incomplete,
         arxiv_id=preprint.arxiv_id,
         arxiv_title=preprint.arxiv_title,
         arxiv_year=preprint.arxiv_year,
@@ -60,8 +65,9 @@ def completed(partial: WorkRecord, whole: WorkRecord) -> WorkRecord:
     """
     if partial.type == "preprint":
         return whole
+    authors = whole if whole.authors else partial
     return partial.with_changes(
-        authors=whole.authors or partial.authors,
+        authors=authors.authors, authors_incomplete=authors.authors_incomplete,
         volume=partial.volume or whole.volume, issue=partial.issue or whole.issue,
         pages=partial.pages or whole.pages, month=partial.month or whole.month,
         publisher=partial.publisher or whole.publisher, url=partial.url or whole.url)

@@ -19,6 +19,7 @@ import arxiv
 import requests
 from lxml import etree
 
+from rsbib.metadata.authors import known_authors
 from rsbib.metadata.identifiers import normalize_arxiv_id, publication_doi
 from rsbib.metadata.names import parse_name
 from rsbib.metadata.records import Author, WorkRecord
@@ -238,9 +239,11 @@ def to_record(result: arxiv.Result) -> WorkRecord:
     """An arXiv result as a preprint record (the published version may replace most of it)."""
     arxiv_id = normalize_arxiv_id(result.entry_id) or result.get_short_id()
     published = result.published
+    authors, incomplete = known_authors(author(a.name) for a in result.authors)
     return WorkRecord(
         title=" ".join(result.title.split()),
-        authors=[author(a.name) for a in result.authors],
+        authors=authors,
+        authors_incomplete=incomplete,
         arxiv_id=arxiv_id,
         year=published.year if published else None,
         month=published.month if published else None,

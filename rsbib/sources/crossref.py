@@ -23,6 +23,7 @@ import httpx2
 
 from rsbib import __version__
 from rsbib.metadata.abstracts import from_jats
+from rsbib.metadata.authors import known_authors
 from rsbib.metadata.records import Author, WorkRecord
 from rsbib.settings import Settings
 from rsbib.sources import fields
@@ -320,9 +321,11 @@ def to_record(item: dict[str, Any]) -> WorkRecord:
     year, month = _year_month(item)
     title = fields.text(item.get("title")) or ""
     doi = fields.doi(item.get("DOI"))
+    authors, incomplete = known_authors(_authors(item))
     return WorkRecord(
         title=title,
-        authors=_authors(item),
+        authors=authors,
+        authors_incomplete=incomplete,
         doi=doi,
         year=year,
         month=month,

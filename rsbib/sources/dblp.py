@@ -19,6 +19,7 @@ from typing import Any
 import requests
 
 from rsbib.metadata import venues
+from rsbib.metadata.authors import known_authors
 from rsbib.metadata.identifiers import normalize_arxiv_id
 from rsbib.metadata.names import parse_name as whole_name
 from rsbib.metadata.records import Author, WorkRecord
@@ -126,18 +127,19 @@ def to_record(info: dict[str, Any]) -> WorkRecord | None:
     if not title:
         return None
     names = [fields.text(a) or "" for a in _as_list((info.get("authors") or {}).get("author"))]
-    authors = [person(n) for n in names if n.strip()]
+    authors, incomplete = known_authors(person(n) for n in names if n.strip())
     year = fields.year(info.get("year"))
     venue_names = _venue_names(info.get("venue"))
     if PREPRINT_VENUE in venue_names:
         arxiv_id = arxiv_id_of(info)
-        return WorkRecord(title=title, authors=authors, arxiv_id=arxiv_id, year=year,
+        return WorkRecord(title=title, authors=authors, authors_incomplete=incomplete,
+                          arxiv_id=arxiv_id, year=year,
                           type="preprint", arxiv_title=title, arxiv_year=year,
                           url=f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None,
                           venue_source="dblp")
     doi = fields.doi(info.get("doi"))
     return WorkRecord(
-        title=title, authors=authors, doi=doi, year=year,
+        title=title, authors=authors, authors_incomplete=incomplete, doi=doi, year=year,
         venue=canonical_venue(venue_names[0] if venue_names else None),
         type=TYPES.get(fields.text(info.get("type")) or "", "misc"),
         volume=fields.text(info.get("volume")),

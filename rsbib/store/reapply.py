@@ -11,7 +11,7 @@ import json
 
 import sqlite_utils
 
-from rsbib.metadata.authors import join_authors, split_authors
+from rsbib.metadata.authors import authors_incomplete, join_authors, split_authors
 from rsbib.store.works import replace_authors
 
 BINDINGS = ("doi", "arxiv_id")  # the row cites this paper
@@ -71,7 +71,7 @@ def apply_all(db: sqlite_utils.Database) -> None:
         if field == "authors":
             authors = split_authors(value)
             replace_authors(db, work_id, authors)
-            value = join_authors(authors)
+            value = join_authors(authors, authors_incomplete(value))
         updates = {field: int(value) if field in ("year", "month") else value}
         if field == "citekey":
             updates["key_source"] = "user"

@@ -7,11 +7,11 @@ from typing import Any, cast
 
 import sqlite_utils
 
-from rsbib.metadata.authors import join_authors
+from rsbib.metadata.authors import authors_incomplete, is_others, join_authors, split_authors
 from rsbib.metadata.records import Author, WorkRecord
 from rsbib.store.schema import WORK_COLUMNS
 
-_RECORD_FIELDS = set(WorkRecord.__dataclass_fields__) - {"authors"}
+_RECORD_FIELDS = set(WorkRecord.__dataclass_fields__) - {"authors", "authors_incomplete"}
 
 
 class Works:
@@ -65,7 +65,7 @@ class Works:
         # Empty values never overwrite known ones ("" from a sparse record is no answer).
         values = {k: (None if v == "" else v) for k, v in record.to_dict().items()
                   if k in WORK_COLUMNS}
-        values["authors"] = join_authors(record.authors) or None
+        values["authors"] = join_authors(record.authors, record.authors_incomplete) or None
         values["updated_run"] = run_id
         if not matches:
             work_id = cast(int, self.db.table("works").insert({**values, "created_run": run_id}).last_pk)
@@ -94,12 +94,17 @@ class Works:
 def _record(row: dict[str, Any], authors: list[Author]) -> WorkRecord:
     """A `works` row as a record; with no author rows, the authors string it stores."""
     if not authors and row.get("authors"):
-        authors = [Author.parse(name) for name in row["authors"].split(" and ")]
-    return WorkRecord(**{k: v for k, v in row.items() if k in _RECORD_FIELDS}, authors=authors)
+        authors = split_authors(row["authors"])
+    return WorkRecord(**{k: v for k, v in row.items() if k in _RECORD_FIELDS}, authors=authors,
+                      authors_incomplete=authors_incomplete(row.get("authors")))
 
 
 def replace_authors(db: sqlite_utils.Database, work_id: int, authors: list[Author]) -> None:
-    """The work's authors, in order, replaced by `authors` (none given: left as they are)."""
+    """The work's authors, in order, replaced by `authors` (none given: left as they are).
+
+    Only named authors get rows: "others" is the authors string's mark, not a person.
+    """
+    authors = [a for a in authors if not is_others(a)]
     if not authors:
         return
     db.execute("DELETE FROM work_authors WHERE work_id = ?", [work_id])
