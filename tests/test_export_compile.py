@@ -147,6 +147,15 @@ def test_family_names_print_whole(compiled, style):
     assert "Giró-i Nieto" not in text and not re.search(r"(?<!Vivanco )Cepeda, V", text)
 
 
+
+@pytest.mark.parametrize("style", ALL_STYLES)
+def test_an_incomplete_author_list_prints_et_al(compiled, style):
+    # The Fu survey: Crossref names one author of several (tests/test_incomplete_authors.py).
+    text = compiled[style]["text"]
+    assert len(re.findall(r"(?:K\. Fu|Fu, K\.),? et al\.", text)) == 1, style
+    assert "others" not in text
+
+
 def test_biblatex_preprints_keep_their_eprint(exports):
     entries = {e.key: e for e in bibtexparser.parse_string(exports["biblatex"]).entries}
     for key, arxiv_id in _arxiv_only().items():

@@ -125,3 +125,11 @@ def test_family_names_print_whole(rendered, style):
     text = " ".join(rendered[style].values())
     for family in ("Giró-i-Nieto", "Vivanco Cepeda", "Lavista Ferres", "Le Saux"):
         assert family in text, family
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_an_incomplete_author_list_prints_that_there_are_others(rendered, style):
+    # The Fu survey: Crossref names one author of several (tests/test_incomplete_authors.py).
+    printed = rendered[style]["fu2024yaogan"]
+    assert re.match(r"(\[\d+\] K\. Fu and others,|Fu, K\., & others\.|Fu, K\., and others\.) ", printed), printed
+    assert sum("others" in text for text in rendered[style].values()) == 1

@@ -5,6 +5,10 @@ careless resolver would match (the same title years apart, a longer title that
 contains the real one, a posted preprint of the same paper). Their DOIs use
 Crossref's test prefix 10.5555 and their arXiv ids the 9912 range, so they can
 never be mistaken for real records.
+
+One thing is served in a form the snapshot does not write: an author list the
+snapshot marks incomplete (`authors_complete: false`) ends, on the Crossref side,
+with the "et al." author that real Crossref deposits carry in that case.
 """
 
 from __future__ import annotations
@@ -85,8 +89,12 @@ class Corpus:
                 synthetic=rec.get("synthetic", False),
             )
         if rec.get("doi") and rec.get("type") != "preprint":
+            # An author list the snapshot knows is incomplete ends as such deposits do in
+            # Crossref: an "author" et al. (given "et", family "al.", WDscholia/scholia#2722).
+            incomplete = authors and rec.get("authors_complete") is False
             self.crossref[rec["doi"].lower()] = CrossrefWork(
-                doi=rec["doi"], title=rec.get("title_crossref") or rec["title"], authors=authors,
+                doi=rec["doi"], title=rec.get("title_crossref") or rec["title"],
+                authors=authors + [("et", "al.")] if incomplete else authors,
                 year=rec.get("year"), type=rec.get("type") or "journal-article",
                 container=rec.get("venue"), volume=rec.get("volume"), issue=rec.get("issue"),
                 page=rec.get("pages"), publisher=_publisher(rec["doi"]),
