@@ -314,3 +314,18 @@ def test_unicode_keeps_chinese_titles_as_they_are(synced_db):
     result = export(synced_db, "-c", "survey", "--unicode")
     assert "title = {遥感大模型" in result.stdout and "origtitle" not in result.stdout
     assert "cannot set" not in result.stderr
+
+
+@pytest.mark.parametrize("title,key", [
+    ("A Self-Supervised Cross-Modal Remote Sensing Foundation Model with Multi-Domain Representation "
+     "and Cross-Domain Fusion", "A Self-Supervised Cross-Modal Remote Sensing Foundation Model"),
+    ("RingMo-lite: A Remote Sensing Multi-task Lightweight Network", "RingMo-lite"),
+    ("Self-supervised Vision Transformers for Land-cover Segmentation and Classification",
+     "Self-supervised Vision Transformers"),
+    ("One two three four five six seven eight nine ten", "One two three four five six seven eight"),
+])
+def test_the_key_of_an_author_less_entry_is_a_short_title(title, key):
+    # plainnat and apalike print `key` where the author goes: a whole long title there repeats it.
+    item = Item("x", "unverified", None, {**ENTRY, "title": title, "paper_url": "https://example.org/p"})
+    entry = bibtexparser.parse_string(write([item])[0]).entries[0]
+    assert entry["key"] == key and entry["title"].replace("{", "").replace("}", "") == title

@@ -29,6 +29,10 @@ TAGS = {"list-venue": "venue as given by the list's label",
         "no-authors": "authors not on record in Crossref"}
 
 
+SHORT_TITLE, KEY_WORDS = 5, 8  # a title this short stands whole for a missing author in `key`; at most 8 words
+_PHRASE_ENDS = {"with", "for", "of", "via", "in", "on", "using", "from", "by", "through", "and", "to"}
+
+
 class Writer:
     """Turn items into entries; `biblatex` uses biblatex's types and fields.
 
@@ -77,9 +81,21 @@ class Writer:
         return self.text(value)
 
     def sort_key(self, item: Item) -> str:
-        """BibTeX's `key` field: what styles sort and label by when there is no author."""
+        """BibTeX's `key` field: what styles sort and label by when there is no author.
+
+        plainnat and apalike also print it where the author goes, so it is short:
+        the list's abbreviation, else the title's first words, as APA shortens a
+        title that stands for its author: up to its colon, and a long title up to
+        the preposition that ends its first noun phrase.
+        """
         entry = item.entry
-        return self.text(entry.abbreviation or transliterate(entry.title).split(":")[0])
+        if entry.abbreviation:
+            return self.text(entry.abbreviation)
+        words = transliterate(entry.title).split(":")[0].split()
+        if len(words) > SHORT_TITLE:
+            cut = next((n for n, w in enumerate(words) if n >= 3 and w.lower() in _PHRASE_ENDS), KEY_WORDS)
+            words = words[:min(cut, KEY_WORDS)]
+        return self.text(" ".join(words))
 
     def names(self, item: Item) -> str:
         """The authors; a list known to be incomplete ends with BibTeX's "and others" (et al.)."""
