@@ -158,3 +158,19 @@ def test_bibtex_and_biber_find_every_cited_entry_but_the_unknown(tmp_path, flavo
 def test_aux_error_names_the_file(tmp_path):
     with pytest.raises(AuxError, match="nothere.aux"):
         read_aux(tmp_path / "nothere.aux")
+
+
+def test_the_aux_names_the_documents_bibtex_style_and_the_option_overrides_it(tmp_path):
+    assert read_aux(AUX / "bibtex" / "doc.aux").bibstyle == "plainnat"
+    assert read_aux(AUX / "biblatex" / "doc.aux").bibstyle is None  # biblatex writes no \bibstyle
+    aux = tmp_path / "doc.aux"
+    aux.write_text("\\relax \n\\citation{xgeo}\n\\bibstyle{alpha}\n\\bibdata{refs}\n")
+
+    def year(*args):
+        entries = bibtexparser.parse_string(run("export", "--db", str(SHIPPED), *args).stdout).entries
+        return entries[0].fields_dict.get("year") and entries[0]["year"]
+
+    assert year("--aux", str(aux)) is None  # alpha: no "[XGend]" label
+    assert year("--aux", str(aux), "--bibstyle", "apalike") == "n.d."
+    assert year("--keys", "xgeo") == "n.d."  # style unknown: n.d., which every style takes
+    assert year("--keys", "xgeo", "--bibstyle", "IEEEtran") is None

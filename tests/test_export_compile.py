@@ -192,3 +192,32 @@ def test_one_printed_name_per_venue_family(exports):
 def test_particle_names_are_split_as_their_owners_write_them(exports):
     assert "Le Saux, Bertrand" in exports["bibtex"]
     assert "Saux, Bertrand Le" not in exports["bibtex"]
+
+
+@pytest.mark.parametrize("style,labels,year", [
+    ("alpha", {"xgeo": "XGe", "seg2sat": "Seg"}, None),  # no "[XGend]": an undated entry has no year
+    ("plain", {}, None),  # numbered: \bibitem{key} has no label
+    ("plainnat", {"xgeo": "XGeo()", "seg2sat": "Seg2Sat()"}, "n.d."),  # author-year styles keep n.d.
+    ("apalike", {"xgeo": "XGeo, nd", "seg2sat": "Seg2Sat, nd"}, "n.d."),
+])
+def test_an_export_for_a_document_writes_undated_entries_for_its_style(tmp_path, style, labels, year):
+    # rsbib export --aux reads the style the document names (\bibstyle in its .aux).
+    _tools_or_skip()
+    preamble = BIBTEX_STYLES[style]
+    (tmp_path / "doc.tex").write_text(
+        f"{PAGE}{preamble}\\begin{{document}}\\cite{{xgeo,seg2sat}}\\bibliographystyle{{{style}}}"
+        "\\bibliography{lib}\\end{document}\n", encoding="utf-8")
+    latex = ["pdflatex", "-interaction=nonstopmode", "doc"]
+    subprocess.run(latex, cwd=tmp_path, capture_output=True)
+    result = run("export", "--db", str(SHIPPED), "--aux", str(tmp_path / "doc.aux"),
+                 "-o", str(tmp_path / "lib.bib"))
+    assert result.exit_code == 0, result.stderr
+    entries = {e.key: e for e in bibtexparser.parse_file(str(tmp_path / "lib.bib")).entries}
+    undated = {k: e.fields_dict.get("year") and e["year"] for k, e in entries.items()}
+    assert undated == dict.fromkeys(("xgeo", "seg2sat"), year)
+    done = subprocess.run(["bibtex", "doc"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0 and "Warning--" not in done.stdout, done.stdout
+    bbl = (tmp_path / "doc.bbl").read_text()
+    printed = dict((key, label) for label, key in re.findall(r"\\bibitem\[([^\]]*)\]\s*\{([^}]+)\}", bbl))
+    assert printed == labels, bbl
+    assert ("n.d." in bbl) == (year is not None)

@@ -22,7 +22,8 @@ _LINE = re.compile(
     r"\\citation\{(?P<bibtex>[^}]*)\}"
     r"|\\abx@aux@cite(?:\{[^}]*\})?\{(?P<biblatex>[^}]*)\}"
     r"|\\abx@aux@nociteall\b(?P<all>)"
-    r"|\\@input\{(?P<input>[^}]*)\}")
+    r"|\\@input\{(?P<input>[^}]*)\}"
+    r"|\\bibstyle\{(?P<bibstyle>[^}]*)\}")
 
 
 class AuxError(RsbibError, ValueError):
@@ -36,6 +37,7 @@ class Citations:
     keys: list[str] = field(default_factory=list)
     cites_all: bool = False
     source: dict[str, str] = field(default_factory=dict)  # key -> the file that cites it first
+    bibstyle: str | None = None  # \bibliographystyle{...}, as the .aux gives it (\bibstyle{...})
 
     def add(self, key: str, where: str) -> None:
         key = key.strip()
@@ -68,6 +70,8 @@ def _read(path: Path, citations: Citations, seen: set[Path]) -> None:
                 included = path.parent / found["input"].strip()
                 if included.exists():  # LaTeX itself skips a missing \@input file
                     _read(included, citations, seen)
+            elif found["bibstyle"] is not None:
+                citations.bibstyle = citations.bibstyle or found["bibstyle"].strip() or None
             elif found["all"] is not None:
                 citations.cites_all = True
             else:
@@ -129,6 +133,7 @@ def read_citations(aux_files, key_values) -> Citations:
         if not (found.keys or found.cites_all):
             raise AuxError(f"{path}: cites no key (is it the .aux of a LaTeX run with \\cite?)")
         citations.cites_all |= found.cites_all
+        citations.bibstyle = citations.bibstyle or found.bibstyle
         for key in found.keys:
             citations.add(key, found.source[key])
     return parse_keys(key_values, citations)

@@ -31,8 +31,11 @@ from rsbib.export.formats import NAMES as FORMATS
 @click.option("--order", type=click.Choice(["document", "library"]), default="document",
               show_default=True, help="With --aux/--keys: the order of first citation, or the usual one.")
 @click.option("--abstracts", is_flag=True, help="Write the abstracts the library holds (left out by default).")
+@click.option("--bibstyle", metavar="STYLE",
+              help="The document's \\bibliographystyle (default: what --aux names): plain, abbrv, alpha, "
+                   "unsrt, ieeetr, IEEEtran, acm and siam get no year for an undated entry, others n.d.")
 def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, output, aux_files, key_values,
-           order, abstracts) -> None:
+           order, abstracts, bibstyle) -> None:
     """Write the bibliography: one entry per paper, in table order, then list order.
 
     \b
@@ -49,7 +52,7 @@ def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, out
     done = export_library(ExportOptions(
         format=fmt, categories=categories, resolved_only=resolved_only, aux_files=aux_files,
         keys=key_values, document_order=(order == "document"), unicode=unicode,
-        journal_abbrev=journal_abbrev, abstracts=abstracts, db_path=db_path))
+        journal_abbrev=journal_abbrev, abstracts=abstracts, bibstyle=bibstyle, db_path=db_path))
     for line in done.missing:
         click.echo(f"rsbib: {line}", err=True)
     for warning in done.warnings:

@@ -108,15 +108,16 @@ def select(library: Library, work_ids: set[int], entry_ids: set[int]) -> list[It
 
 
 def render(items: list[Item], fmt: str, unicode: bool = False, journal_abbrev: bool = False,
-           abstracts: bool = False) -> tuple[str, list[str]]:
+           abstracts: bool = False, bibstyle: str | None = None) -> tuple[str, list[str]]:
     """The text of an export in `fmt` (one of rsbib.export.formats.NAMES), and its warnings.
 
-    `unicode` and `journal_abbrev` are for the BibTeX writers. Abstracts are written
+    `unicode`, `journal_abbrev` and `bibstyle` (the document's style) are for the BibTeX writers. Abstracts are written
     only when asked (`abstracts`, `rsbib export --abstracts`): a bibliography rarely wants them.
     """
     if not abstracts:
         items = [without_abstract(i) for i in items]
-    return formats.render(items, fmt, formats.Style(unicode=unicode, journal_abbrev=journal_abbrev))
+    return formats.render(items, fmt, formats.Style(unicode=unicode, journal_abbrev=journal_abbrev,
+                                                    bibstyle=bibstyle))
 
 
 def without_abstract(item: Item) -> Item:

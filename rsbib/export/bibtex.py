@@ -29,6 +29,12 @@ TAGS = {"list-venue": "venue as given by the list's label",
         "no-authors": "authors not on record in Crossref"}
 
 
+# BibTeX styles that print an entry with no year without a warning, and whose labels
+# would take "nd" from year = {n.d.} (alpha's "[XGend]"); each checked with bibtex on
+# the full export (tests/test_export_compile.py). Author-year styles (plainnat,
+# apalike) warn "empty year" instead, and APA's own rule is "n.d.".
+YEARLESS_STYLES = frozenset({"plain", "abbrv", "alpha", "unsrt", "ieeetr", "IEEEtran", "IEEEtranS",
+                             "acm", "siam"})
 SHORT_TITLE, KEY_WORDS = 5, 8  # a title this short stands whole for a missing author in `key`; at most 8 words
 _PHRASE_ENDS = {"with", "for", "of", "via", "in", "on", "using", "from", "by", "through", "and", "to"}
 
@@ -41,8 +47,11 @@ class Writer:
     styles do not print. `journal_abbrev` writes journals in ISO 4 form.
     """
 
-    def __init__(self, biblatex: bool = False, unicode: bool = False, journal_abbrev: bool = False):
+    def __init__(self, biblatex: bool = False, unicode: bool = False, journal_abbrev: bool = False,
+                 bibstyle: str | None = None):
         self.biblatex = biblatex
+        # An undated row: year = {n.d.} unless the document's style needs no year.
+        self.undated = None if bibstyle in YEARLESS_STYLES else "n.d."
         self.unicode = unicode
         self.journal_abbrev = journal_abbrev
         self.warnings: list[str] = []
@@ -222,8 +231,8 @@ class Writer:
             if self.biblatex and not e.label_year:
                 f["date"] = "XXXX"  # ISO 8601-2 for "year unknown": biber requires a date
             notes.append("unverified")
-        if not self.biblatex and not e.label_year:
-            f["year"] = "n.d."  # "no date", not a made-up year: plainnat warns on none
+        if not self.biblatex and not e.label_year and self.undated:
+            f["year"] = self.undated  # "no date", not a made-up year: plainnat warns on none
         if url and url.lower().startswith(("http://", "https://")):
             f["url"] = url
         self._original_title(f, e.title)
@@ -250,9 +259,13 @@ class Writer:
 
 
 def write(items: list[Item], biblatex: bool = False, unicode: bool = False,
-          journal_abbrev: bool = False) -> tuple[str, list[str]]:
-    """The whole file, and warnings for stderr. Entries whose fields are unsafe are refused."""
-    writer = Writer(biblatex, unicode, journal_abbrev)
+          journal_abbrev: bool = False, bibstyle: str | None = None) -> tuple[str, list[str]]:
+    """The whole file, and warnings for stderr. Entries whose fields are unsafe are refused.
+
+    `bibstyle`: the document's BibTeX style, when known (`\\bibliographystyle`, read
+    from its .aux): the styles in YEARLESS_STYLES get no `year` for an undated entry.
+    """
+    writer = Writer(biblatex, unicode, journal_abbrev, bibstyle)
     library = BibLibrary()
     for item in items:
         if item.provisional:

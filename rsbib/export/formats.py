@@ -21,6 +21,7 @@ class Style:
 
     unicode: bool = False  # keep what pdflatex cannot set, for XeLaTeX/LuaLaTeX
     journal_abbrev: bool = False  # journals in ISO 4 form
+    bibstyle: str | None = None  # the document's BibTeX style, when known (from its .aux)
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ class Format:
 
 
 def _bibtex(items: list[Item], style: Style) -> tuple[str, list[str]]:
-    return write_bibtex(items, biblatex=False, unicode=style.unicode, journal_abbrev=style.journal_abbrev)
+    return write_bibtex(items, biblatex=False, unicode=style.unicode, journal_abbrev=style.journal_abbrev,
+                        bibstyle=style.bibstyle)
 
 
 def _biblatex(items: list[Item], style: Style) -> tuple[str, list[str]]:

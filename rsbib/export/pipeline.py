@@ -44,6 +44,7 @@ class ExportOptions:
     unicode: bool = False
     journal_abbrev: bool = False
     abstracts: bool = False  # written only when asked
+    bibstyle: str | None = None  # the document's BibTeX style; else the one its .aux names
     shown: Shown | None = None  # a Datasette page: exactly what it lists
     db_path: str = "library.db"  # the library `export_library` opens (`export` is given one)
 
@@ -68,10 +69,13 @@ def export(library: Library, options: ExportOptions) -> Export:
         slugs = match_categories(library, options.categories) if options.categories else None
         items = collect(library, slugs, options.resolved_only, listed_only=not options.by_citation)
     missing: list[str] = []
+    bibstyle = options.bibstyle
     if options.by_citation:
-        items, missing = _cited(library, items, options)
+        items, missing, named = _cited(library, items, options)
+        bibstyle = bibstyle or named
     text, warnings = render(items, options.format, unicode=options.unicode,
-                            journal_abbrev=options.journal_abbrev, abstracts=options.abstracts)
+                            journal_abbrev=options.journal_abbrev, abstracts=options.abstracts,
+                            bibstyle=bibstyle)
     return Export(text, items, warnings, missing)
 
 
@@ -83,8 +87,10 @@ def export_library(options: ExportOptions) -> Export:
         return export(library, options)
 
 
-def _cited(library: Library, items: list[Item], options: ExportOptions) -> tuple[list[Item], list[str]]:
-    """The items the document cites, and a line for each cited key they lack (with the nearest keys)."""
+def _cited(library: Library, items: list[Item],
+           options: ExportOptions) -> tuple[list[Item], list[str], str | None]:
+    """The items the document cites, a line for each cited key they lack (with the nearest keys),
+    and the BibTeX style its .aux names."""
     if options.categories:
         raise ExportError("--aux/--keys choose entries by citation; leave out --category")
     citations = read_citations(options.aux_files, options.keys)
@@ -92,7 +98,7 @@ def _cited(library: Library, items: list[Item], options: ExportOptions) -> tuple
         raise ExportError("--keys names no key")
     chosen, missing = cited(items, citations, options.document_order)
     known = [item.key for item in collect(library, listed_only=False)] if missing else []
-    return chosen, report_missing(missing, citations, known)
+    return chosen, report_missing(missing, citations, known), citations.bibstyle
 
 
 def _shown(library: Library, shown: Shown) -> list[Item]:
