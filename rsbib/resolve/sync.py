@@ -16,7 +16,6 @@ from rsbib import RsbibError, __version__
 from rsbib.lists.parse import ParsedList, Problem, parse
 from rsbib.lists.tokens import gc_paused
 from rsbib.metadata.records import Entry, EntryStatus, Outcome, RowToResolve, StatusCounts
-from rsbib.resolve.resolver import Resolver
 from rsbib.settings import Settings
 from rsbib.sources import wiring
 from rsbib.store.library import Library
@@ -24,6 +23,7 @@ from rsbib.store.runs import Response
 
 if TYPE_CHECKING:
     from rsbib.export.auto import Target
+    from rsbib.resolve.resolver import Resolver
 
 
 @dataclass
@@ -190,6 +190,8 @@ def sync_parsed(library: Library, parsed: ParsedList, text: str, name: str, opti
     if offline or stop.signal:
         pass  # new and changed rows stay `pending`; failed rows stay `failed`
     elif pending:
+        from rsbib.resolve.resolver import Resolver  # an offline sync never needs it
+
         advance = start(len(pending)) if start else None
         resolver = Resolver(sources, plan, advance)
         for batch in _decisions(resolver, pending, stop):
