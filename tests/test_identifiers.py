@@ -121,3 +121,24 @@ def test_arxiv_datacite_dois_are_never_publication_dois():
 ])
 def test_mdpi_article_urls(url, doi):
     assert read_link(url).doi == doi
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("https://ArXiv.org/abs/2101.00001", LinkInfo("arxiv", arxiv_id="2101.00001")),  # host in capitals
+    ("https://arxiv.org:443/abs/2101.00001", LinkInfo("arxiv", arxiv_id="2101.00001")),  # a port
+    ("https://me@doi.org/10.1109/X.1", LinkInfo("doi", doi="10.1109/x.1")),  # a user
+    ("https://doi.org/10.1109/X.1?from=list#top", LinkInfo("doi", doi="10.1109/x.1")),
+    ("https://doi.org/10.1109/\tX.1", LinkInfo("doi", doi="10.1109/x.1")),  # urlsplit drops the tab
+    ("HTTPS://www.mdpi.com/2072-4292/14/22/5675", LinkInfo("mdpi", doi="10.3390/rs14225675")),
+    ("https://arxiv.org", LinkInfo("arxiv")),
+    ("https://exämple.org/article/doi/10.1234/x", LinkInfo("doi", doi="10.1234/x")),
+    ("https://a.org\\doi.org/10.1234/x", LinkInfo("other")),
+    ("https://ieeexplore.ieee.org/document/1?x=/doi/10.1/y", LinkInfo("ieee")),  # the query is no path
+])
+def test_links_read_with_or_without_urlsplit_alike(url, expected):
+    """Plain http(s) URLs are read without urlsplit; the others with it, and both the same way."""
+    from urllib.parse import urlsplit
+
+    assert read_link(url) == expected
+    parts = urlsplit(url)
+    assert read_link(f"https://{parts.hostname}{parts.path}") == expected or parts.hostname is None

@@ -46,6 +46,17 @@ def test_tricky_tables_give_markdown_its_tokens(name):
     assert tokens.tokens(text) == tokens.markdown().parse(text)
 
 
+def test_tokens_made_by_the_constructor_are_the_same(monkeypatch):
+    """The fast way makes its tokens without Token's __init__; with it (another markdown-it-py), the same."""
+    text = CASES["rows of every kind"] + synthetic.make(50)[0]
+    fast = tokens.tokens(text)
+    monkeypatch.setattr(tokens, "_FAST", False)
+    assert tokens.tokens(text) == fast == tokens.markdown().parse(text)
+    made = [t for t in fast if t.type == "inline"] + [c for t in fast for c in t.children or []]
+    assert len({id(t.attrs) for t in made if t.type in ("inline", "link_open")}) == \
+        len([t for t in made if t.type in ("inline", "link_open")])  # each its own attrs, as markdown-it
+
+
 def test_the_lists_give_markdown_its_tokens_and_the_same_rows():
     texts = [embedded_list_text(), synthetic.make(1200)[0],
              *(p.read_text(encoding="utf-8") for p in sorted((ROOT / "tests" / "lists").glob("*.md")))]

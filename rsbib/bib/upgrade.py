@@ -26,7 +26,6 @@ from typing import Any
 from rsbib.bib import estimate
 from rsbib.bib import file as bibfile
 from rsbib.bib.fields import (
-    PUBLISHED_TYPES,
     Change,
     Edit,
     Reading,
@@ -37,7 +36,7 @@ from rsbib.bib.fields import (
     to_version_of_record,
 )
 from rsbib.bib.file import BibEntry
-from rsbib.metadata.records import EntryStatus, Outcome, RowToResolve, WorkRecord
+from rsbib.metadata.records import PUBLISHED_TYPES, EntryStatus, Outcome, RowToResolve, WorkRecord
 from rsbib.resolve.cache import AnswerCache
 from rsbib.resolve.matching import AUTHOR_OVERLAP, TITLE_WITH_AUTHORS, author_overlap
 from rsbib.resolve.resolver import RENAMED_BELOW

@@ -22,19 +22,11 @@ EMBEDDED_LIST = "awesome-rsfm-2024-02-27.md"
 
 # Header name (lower-case) -> the row attribute it fills.
 COLUMN_ROLES = {
-    "abbreviation": "abbreviation",
-    "abbr": "abbreviation",
-    "abbr.": "abbreviation",
-    "title": "title",
-    "paper title": "title",
-    "publication": "publication",
-    "venue": "publication",
-    "paper": "paper",
-    "paper link": "paper",
-    "code & weights": "code",
-    "code": "code",
-    "code & data": "code",
-    "link": "code",
+    "abbreviation": "abbreviation", "abbr": "abbreviation", "abbr.": "abbreviation",
+    "title": "title", "paper title": "title",
+    "publication": "publication", "venue": "publication",
+    "paper": "paper", "paper link": "paper",
+    "code & weights": "code", "code": "code", "code & data": "code", "link": "code",
 }
 NO_LINK_TEXTS = {"null", "none", "-", "comming soon", "coming soon", "n/a", "tbd", ""}
 # Words of a heading that say nothing about what the table holds.
@@ -167,6 +159,15 @@ def cell_spans(line: str) -> list[tuple[int, int]]:
     return [(a + 1, b) for a, b in zip(bounds, bounds[1:])]
 
 
+def cell_count(line: str) -> int:
+    """`len(cell_spans(line))`, counted without making the spans (a row with no backslash)."""
+    body = line.rstrip("\r\n")
+    if "\\" in body or "|" not in body:
+        return len(cell_spans(line))
+    first, last = body.find("|"), body.rfind("|")
+    return body.count("|") - 1 + bool(body[:first].strip()) + bool(body[last + 1:].strip())
+
+
 def cell_link(inline: Token) -> tuple[str | None, str | None]:
     """(URL, problem) of a link cell; no URL for `null`, "Comming soon" and other placeholders.
 
@@ -183,8 +184,8 @@ def cell_link(inline: Token) -> tuple[str | None, str | None]:
         if found:
             href = clean(found.group(1))
             break
-    text = heading_text(inline)
     if href is None:
+        text = heading_text(inline)
         if text.lower() in NO_LINK_TEXTS:
             return None, None
         if _URL.match(text):
@@ -291,7 +292,7 @@ def _table_rows(tokens: list[Token], category: Category, source: str, lines: lis
                     problems.append(Problem(source, line, "table has no Title column; its rows are skipped"))
                     return []
             else:
-                written = len(cell_spans(lines[line - 1])) if 0 < line <= len(lines) else len(cells)
+                written = cell_count(lines[line - 1]) if 0 < line <= len(lines) else len(cells)
                 if written != len(headers):
                     fewer = written < len(headers)
                     problems.append(Problem(source, line, (

@@ -12,8 +12,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapidfuzz import fuzz
-
 from rsbib.metadata.records import PUBLISHED_TYPES, Author, RowToResolve, WorkRecord
 from rsbib.metadata.translit import to_ascii
 from rsbib.metadata.venues import is_preprint_label
@@ -44,7 +42,11 @@ def title_score(a: str, b: str) -> float:
     na, nb = normalize_title(a), normalize_title(b)
     if not na or not nb:
         return 0.0
-    return 100.0 if na == nb else float(fuzz.ratio(na, nb))
+    if na == nb:
+        return 100.0
+    from rapidfuzz import fuzz  # imported when titles are first compared: never by an offline sync
+
+    return float(fuzz.ratio(na, nb))
 
 
 def _family(author: Author) -> str:

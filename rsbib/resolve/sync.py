@@ -16,7 +16,6 @@ from rsbib import RsbibError, __version__
 from rsbib.lists.parse import ParsedList, Problem, parse
 from rsbib.lists.tokens import gc_paused
 from rsbib.metadata.records import Entry, EntryStatus, Outcome, RowToResolve, StatusCounts
-from rsbib.resolve.resolver import Resolver
 from rsbib.settings import Settings
 from rsbib.sources import wiring
 from rsbib.store.library import Library
@@ -24,6 +23,7 @@ from rsbib.store.runs import Response
 
 if TYPE_CHECKING:
     from rsbib.export.auto import Target
+    from rsbib.resolve.resolver import Resolver
 
 
 @dataclass
@@ -73,7 +73,7 @@ def is_current(library: Library, source: str, sha256: str, offline: bool) -> boo
         return False
     if not library.versions.latest_is_current():  # the recorded list must be the library as it is
         return False
-    return offline or not library.entries.to_resolve()
+    return offline or not library.entries.count_to_resolve()
 
 
 class ResponseLog:
@@ -180,7 +180,9 @@ def sync_parsed(library: Library, parsed: ParsedList, text: str, name: str, opti
         rsbib_version=__version__, offline=int(offline), refresh=int(refresh),
         rows=len(parsed.rows))
     listing = library.entries.store(parsed, run_id=run_id, prune=prune)
-    pending = library.entries.to_resolve(refresh=refresh)
+    # Offline nothing is asked: the rows left to ask are only counted.
+    pending = [] if offline else library.entries.to_resolve(refresh=refresh)
+    waiting = library.entries.count_to_resolve() if offline else len(pending)
     log = ResponseLog()
     sources, plan = wiring.build(settings, log, on_unreachable)
     kept: list[int] = []
@@ -188,6 +190,8 @@ def sync_parsed(library: Library, parsed: ParsedList, text: str, name: str, opti
     if offline or stop.signal:
         pass  # new and changed rows stay `pending`; failed rows stay `failed`
     elif pending:
+        from rsbib.resolve.resolver import Resolver  # an offline sync never needs it
+
         advance = start(len(pending)) if start else None
         resolver = Resolver(sources, plan, advance)
         for batch in _decisions(resolver, pending, stop):
@@ -200,8 +204,8 @@ def sync_parsed(library: Library, parsed: ParsedList, text: str, name: str, opti
     library.keys.key_rows_without_work()
     counts = library.status_counts()
     attention = library.entries.needs_attention(also=kept)
-    report = SyncReport(run_id, name, len(parsed.rows), 0 if offline else len(pending),
-                        len(pending) if offline else 0, requests, counts, parsed.problems,
+    report = SyncReport(run_id, name, len(parsed.rows), 0 if offline else waiting,
+                        waiting if offline else 0, requests, counts, parsed.problems,
                         attention, listing, interrupted=stop.signal, saved=len(saved))
     totals = counts.totals
     library.runs.finish(run_id, resolved=totals[EntryStatus.RESOLVED], ambiguous=totals[EntryStatus.AMBIGUOUS],

@@ -3,7 +3,9 @@
 The package has no timeout, no backoff, no way to set the URL or the
 User-Agent, and it cannot tell "no such id" from "the server sent junk"
 (both give zero results). This module adds those, and keeps the package's
-own request building and feed parsing.
+own request building and feed parsing. The package (and `requests`, `lxml`)
+is imported when the first request is about to be made, not with this module:
+an offline sync makes the sources and never asks them.
 """
 
 from __future__ import annotations
@@ -13,11 +15,8 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
-
-import arxiv
-import requests
-from lxml import etree
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from rsbib.metadata.authors import known_authors
 from rsbib.metadata.identifiers import normalize_arxiv_id, publication_doi
@@ -29,10 +28,14 @@ from rsbib.sources.base import Answers, BadAnswer, Kind, Lookup, SourceFailure, 
 from rsbib.sources.client import ServiceClient, allowed_by
 from rsbib.sources.polite import Recorder, batched, by_status, causes, describe, retry_after_seconds, why_unreachable
 
+if TYPE_CHECKING:
+    import arxiv
+    import requests
+    from lxml import etree
+
 BATCH = 100
 SEARCH_ROWS = 5  # results per title
 TITLES_PER_REQUEST = 20  # OR'ed phrases; about 2 KB of URL
-_SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 _ERROR_SUMMARY = re.compile(r"<summary>([^<]*)</summary>")
 
 
@@ -86,10 +89,28 @@ class ArxivSource(ServiceClient):
         super().__init__(settings.arxiv_url, allowed_by(self.name, settings), settings.retries,
                          settings.backoff, recorder, on_unreachable)
         self.settings = settings
-        self.client = arxiv.Client(page_size=BATCH, delay_seconds=0, num_retries=0)
+        self._client: arxiv.Client | None = None
+        self._making = threading.Lock()
+        self._bodies: list[str] = []
+        self._retry_after: float | None = None
+        self._one_at_a_time = threading.Lock()
+
+    @property
+    def client(self) -> arxiv.Client:
+        """The `arxiv` package's client, made (and the package imported) on first use."""
+        with self._making:
+            if self._client is None:
+                self._client = self._make_client()
+            return self._client
+
+    def _make_client(self) -> arxiv.Client:
+        import arxiv
+
+        settings = self.settings
+        client = arxiv.Client(page_size=BATCH, delay_seconds=0, num_retries=0)
         # The only URL hook in arxiv 4.x (pinned <5): a class attribute, overridden per instance.
-        self.client.query_url_format = settings.arxiv_url + "?{}"
-        session = self.client._session
+        client.query_url_format = settings.arxiv_url + "?{}"
+        session = client._session
         plain_request = session.request
         user_agent = settings.user_agent
 
@@ -100,9 +121,7 @@ class ArxivSource(ServiceClient):
 
         session.request = request
         session.hooks["response"].append(self._on_response)
-        self._bodies: list[str] = []
-        self._retry_after: float | None = None
-        self._one_at_a_time = threading.Lock()
+        return client
 
     # -- what the resolver calls ----------------------------------------------------
 
@@ -115,8 +134,12 @@ class ArxivSource(ServiceClient):
         entries); still missing, they are bad answers to retry on a later sync
         (an id of the right form that arXiv lacks is far rarer than a dropped entry).
         """
+        import arxiv
+
         answer = Lookup()
         pending = list(dict.fromkeys(ids))
+        if pending:
+            self.client  # noqa: B018 - made now, not inside the first request's turn
         for _ in range(2):
             missing: list[str] = []
             for batch in batched(pending, BATCH):
@@ -149,9 +172,13 @@ class ArxivSource(ServiceClient):
         decides which (if any) is whose. One request instead of twenty matters
         at arXiv's one request every three seconds.
         """
+        import arxiv
+
         answers: Answers = {}
         phrases = {t: " ".join(re.findall(r"[A-Za-z0-9]+", to_ascii(t))) for t in texts}
         searchable = [t for t in dict.fromkeys(texts) if phrases[t]]
+        if searchable:
+            self.client  # noqa: B018 - made now, not inside the first request's turn
         answers.update({t: [] for t in texts if not phrases[t]})
         for group in batched(searchable, TITLES_PER_REQUEST):
             query = " OR ".join(f'ti:"{phrases[t]}"' for t in group)
@@ -189,10 +216,19 @@ class ArxivSource(ServiceClient):
 
 
 
+@cache
+def _safe_parser() -> etree.XMLParser:
+    from lxml import etree
+
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
 def _check_feed(body: str) -> None:
     """Raise BadAnswer when an answer is not a whole Atom feed, or is an arXiv error entry."""
+    from lxml import etree
+
     try:
-        root = etree.fromstring(body.encode("utf-8"), parser=_SAFE_PARSER)
+        root = etree.fromstring(body.encode("utf-8"), parser=_safe_parser())
     except etree.XMLSyntaxError as exc:
         raise BadAnswer(f"answer is not a complete Atom feed ({exc})") from None
     if root.tag != "{http://www.w3.org/2005/Atom}feed":
@@ -207,6 +243,9 @@ def _classify(exc: Exception, retry_after: float | None = None) -> SourceFailure
 
     `retry_after` is the last error answer's Retry-After (arxiv's HTTPError keeps no headers).
     """
+    import arxiv
+    import requests
+
     if isinstance(exc, SourceFailure):
         return exc
     if isinstance(exc, arxiv.HTTPError):

@@ -4,6 +4,8 @@ habanero builds the requests (filters, field queries, select) and maps
 errors, but it never retries, never reads the rate-limit headers and hands
 back only parsed JSON. This module paces and retries, and sees every raw
 answer through a thin wrapper around the HTTP module habanero calls.
+habanero and httpx2 are imported when the first request is about to be made,
+not with this module: an offline sync makes the sources and never asks them.
 """
 
 from __future__ import annotations
@@ -15,11 +17,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import habanero
-import httpx2
 
 from rsbib import __version__
 from rsbib.metadata.abstracts import from_jats
@@ -40,6 +39,10 @@ from rsbib.sources.base import (
 )
 from rsbib.sources.client import ServiceClient, allowed_by
 from rsbib.sources.polite import Recorder, batched, by_status, causes, describe, retry_after_seconds, why_unreachable
+
+if TYPE_CHECKING:
+    import habanero
+    import httpx2
 
 # The pooled-client patch below was written for habanero 2.9 (pinned >=2.9.2,<2.10 in
 # pyproject.toml); tests/test_sources.py::test_habanero_requests_go_through_the_pooled_client
@@ -100,6 +103,8 @@ def _install_recording_http() -> _RecordingHTTP:
     Both modules call the module-level `httpx2.get`; `habanero.request` as an
     attribute is shadowed by a function, so the modules are fetched by name.
     """
+    import httpx2
+
     modules: list[Any] = [importlib.import_module(name) for name in _HABANERO_HTTP_MODULES]
     found = [m.httpx2 for m in modules]
     proxy = next((p for p in found if isinstance(p, _RecordingHTTP)), None) or _RecordingHTTP(httpx2)
@@ -121,10 +126,34 @@ class CrossrefSource(ServiceClient):
         super().__init__(settings.crossref_url, allowed_by(self.name, settings), settings.retries,
                          settings.backoff, recorder, on_unreachable)
         self.settings = settings
-        self.client = habanero.Crossref(base_url=settings.crossref_url, mailto=settings.mailto,
-                                        ua_string=f"rsbib/{__version__}", timeout=settings.timeout)
-        self.http = _install_recording_http()
-        self.http.ready()  # the pooled client made now, not inside the first request's turn
+        self._made: tuple[habanero.Crossref, _RecordingHTTP] | None = None
+        self._making = threading.Lock()
+
+    def _ready(self) -> tuple[habanero.Crossref, _RecordingHTTP]:
+        """habanero's client and the recording HTTP module under it, made on first use.
+
+        Asked for before a request's turn (lookup, search_text), so that making the
+        pooled client (and its TLS context) never delays a paced request.
+        """
+        with self._making:
+            if self._made is None:
+                import habanero
+
+                settings = self.settings
+                client = habanero.Crossref(base_url=settings.crossref_url, mailto=settings.mailto,
+                                           ua_string=f"rsbib/{__version__}", timeout=settings.timeout)
+                http = _install_recording_http()
+                http.ready()
+                self._made = client, http
+            return self._made
+
+    @property
+    def client(self) -> habanero.Crossref:
+        return self._ready()[0]
+
+    @property
+    def http(self) -> _RecordingHTTP:
+        return self._ready()[1]
 
     # -- what the resolver calls ----------------------------------------------------
 
@@ -136,6 +165,8 @@ class CrossrefSource(ServiceClient):
         """
         answer = Lookup()
         wanted = list(dict.fromkeys(d.lower() for d in ids))
+        if wanted:
+            self._ready()
         batchable = [d for d in wanted if "," not in d]
         for batch in batched(batchable, BATCH):
             try:
@@ -178,6 +209,7 @@ class CrossrefSource(ServiceClient):
 
     def search_text(self, text: str, rows: int = SEARCH_ROWS) -> list[tuple[WorkRecord, float]]:
         """Best `rows` records for a bibliographic query, with Crossref's relevance scores."""
+        self._ready()
         answer = self._call("list", lambda: self.client.works(query_bibliographic=text, limit=rows))
         return [(to_record(item), _score(item)) for item in _items(answer)]
 
@@ -223,6 +255,9 @@ def _classify(exc: Exception) -> SourceFailure:
     habanero wraps httpx2's errors (RequestError, RuntimeError), so the chain
     of causes is read for the status and the Retry-After of the answer.
     """
+    import habanero
+    import httpx2
+
     chain = list(causes(exc))
     for cause in chain:
         if isinstance(cause, httpx2.HTTPStatusError):

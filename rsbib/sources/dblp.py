@@ -14,9 +14,7 @@ import html
 import json
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from rsbib.metadata import venues
 from rsbib.metadata.authors import known_authors
@@ -29,6 +27,9 @@ from rsbib.sources.arxiv import _no_connection as no_connection
 from rsbib.sources.base import Answers, BadAnswer, Kind, Lookup, SourceFailure, Transient, Unexpected, Unreachable
 from rsbib.sources.client import ServiceClient, allowed_by
 from rsbib.sources.polite import Recorder, by_status, describe, retry_after_seconds, why_unreachable
+
+if TYPE_CHECKING:
+    import requests
 
 HITS = 5  # hits per title: the version of record, its CoRR twin, a few near misses
 TYPES = {
@@ -188,8 +189,18 @@ class DblpSource(ServiceClient):
         super().__init__(settings.dblp_url, allowed_by(self.name, settings), settings.retries,
                          settings.backoff, recorder, on_unreachable)
         self.settings = settings
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = settings.user_agent
+        self._session: requests.Session | None = None
+
+    @property
+    def session(self) -> requests.Session:
+        """The `requests` session, made (and `requests` imported) on first use, before a request's turn."""
+        if self._session is None:
+            import requests
+
+            session = requests.Session()
+            session.headers["User-Agent"] = self.settings.user_agent
+            self._session = session
+        return self._session
 
     def lookup(self, ids: Sequence[str]) -> Lookup:
         """DBLP is not asked by identifier."""
@@ -211,9 +222,10 @@ class DblpSource(ServiceClient):
 
     def _ask(self, words: str) -> list[WorkRecord]:
         params = {"q": words, "format": "json", "h": str(HITS), "c": "0"}
+        session = self.session
 
         def attempt() -> list[WorkRecord]:
-            response = self.session.get(self.url, params=params, timeout=self.settings.timeout)
+            response = session.get(self.url, params=params, timeout=self.settings.timeout)
             self.counted(response.url, response.status_code, dict(response.headers), response.text,
                          int(response.elapsed.total_seconds() * 1000))
             if response.status_code != 200:
@@ -226,6 +238,8 @@ class DblpSource(ServiceClient):
 
 def _classify(exc: Exception) -> SourceFailure:
     """The typed failure behind what `requests` raised (HTTP statuses are typed where read)."""
+    import requests
+
     if isinstance(exc, SourceFailure):
         return exc
     if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout):

@@ -107,11 +107,23 @@ class Entries:
         A row bound to a paper by hand is looked up by that paper's id, until
         its work carries it; a row marked not a paper by hand is never asked.
         """
+        pending = self._unanswered(refresh, _TO_RESOLVE)
+        return [row_to_resolve(pending[i]) for i in sorted(pending)]
+
+    def count_to_resolve(self) -> int:
+        """`len(to_resolve())`, without reading the rows (what an offline sync leaves to ask)."""
+        return len(self._unanswered(False, "id"))
+
+    def _unanswered(self, refresh: bool, select: str) -> dict[int, dict[str, Any]]:
+        """The rows `to_resolve` gives, by id: their `select` columns, or the whole row when pinned."""
         pins = reapply.bindings(self.db)
         marks = ",".join("?" * len(ANSWERED))
-        pending = {e["id"]: e for e in self.db.table("entries").rows_where(
-            "listed = 1" if refresh else f"listed = 1 and status not in ({marks})",
-            None if refresh else [s.value for s in ANSWERED], order_by="id", select=_TO_RESOLVE)}
+        where = "listed = 1" if refresh else f"listed = 1 and status not in ({marks})"
+        params = [] if refresh else [s.value for s in ANSWERED]
+        pending: dict[int, dict[str, Any]] = (
+            {e["id"]: e for e in self.db.table("entries").rows_where(where, params, order_by="id", select=select)}
+            if select != "id" else
+            {r[0]: {} for r in self.db.execute(f"SELECT id FROM entries WHERE {where}", params)})
         for entry in self.db.table("entries").rows_where("listed = 1", order_by="id") if pins else ():
             pin = pins.get(entry["row_key"])
             if not pin:
@@ -123,7 +135,7 @@ class Entries:
             if refresh or any(work.get(f) != v for f, v in pin.items()):
                 pending[entry["id"]] = {**entry, "link_doi": pin.get("doi"),
                                         "link_arxiv_id": pin.get("arxiv_id"), "pinned": True}
-        return [row_to_resolve(pending[i]) for i in sorted(pending)]
+        return pending
 
     def needs_attention(self, also: Iterable[int] = ()) -> list[Entry]:
         """Rows a person should look at: failed, ambiguous, and `also` (ids), in list order."""

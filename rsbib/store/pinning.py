@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rsbib import RsbibError
+from rsbib.metadata.records import Entry
 from rsbib.store import pins
 from rsbib.store.library import Library
 from rsbib.store.opening import open_library
@@ -45,10 +46,10 @@ def pin(options: PinOptions) -> Pinned:
             raise RsbibError("name a ROW (a line or a citation key), or give --list")
         entry = find_row(library, options.row)
         if options.clear:
-            return Pinned(entry=entry, cleared=pins.clear(library, entry))
+            return Pinned(entry=entry, cleared=pins.clear(library, Entry.from_row(entry)))
         changes = _changes(options)
         try:
-            stored, replaced = pins.store(library, entry, changes)
+            stored, replaced = pins.store(library, Entry.from_row(entry), changes)
         except pins.CorrectionError as exc:
             raise pins.CorrectionError(f"line {entry['line']}: nothing stored: {exc}") from exc
     return Pinned(entry=entry, stored=stored, replaced=replaced)

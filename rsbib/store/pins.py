@@ -11,7 +11,7 @@ from typing import Any
 
 from rsbib import RsbibError
 from rsbib.metadata.identifiers import normalize_arxiv_id, publication_doi
-from rsbib.metadata.records import WorkType
+from rsbib.metadata.records import Entry, WorkType
 from rsbib.store.library import Library
 from rsbib.store.reapply import BINDINGS, NOT_A_PAPER, WORK_FIELDS, apply_all
 from rsbib.store.schema import now
@@ -53,12 +53,12 @@ def normalize(field: str, value: str | None) -> str | None:
     return value
 
 
-def add(library: Library, entry: dict[str, Any], field: str, value: str | None) -> None:
+def add(library: Library, entry: Entry, field: str, value: str | None) -> None:
     """Record (or replace) one correction of `entry`, and apply it at once where it can be."""
     store(library, entry, [(field, value)])
 
 
-def store(library: Library, entry: dict[str, Any], changes: list[tuple[str, str | None]]
+def store(library: Library, entry: Entry, changes: list[tuple[str, str | None]]
           ) -> tuple[list[tuple[str, str | None]], list[tuple[str, str | None]]]:
     """Record the corrections of one request together, or none (CorrectionError saying why).
 
@@ -77,7 +77,7 @@ def store(library: Library, entry: dict[str, Any], changes: list[tuple[str, str 
     db = library.db
     with db.atomic():
         before = {r["field"]: r["value"] for r in db.table("corrections").rows_where(
-            "row_key = ?", [entry["row_key"]])}
+            "row_key = ?", [entry.row_key])}
         for field, value in wanted:
             if field == "citekey" and value:
                 _check_key_free(library, entry, value)
@@ -87,23 +87,23 @@ def store(library: Library, entry: dict[str, Any], changes: list[tuple[str, str 
             (f, before[f]) for f, v in wanted if f in before and before[f] != v]
         for field in dropped + fields:
             db.execute("DELETE FROM corrections WHERE row_key = ? AND field = ?",
-                       [entry["row_key"], field])
+                       [entry.row_key, field])
         for field, value in wanted:
             db.table("corrections").insert({
-                "row_key": entry["row_key"], "line": entry["line"], "title": entry["title"],
-                "category": entry["category"], "paper_url": entry["paper_url"],
-                "abbreviation": entry["abbreviation"], "field": field, "value": value,
+                "row_key": entry.row_key, "line": entry.line, "title": entry.title,
+                "category": entry.category, "paper_url": entry.paper_url,
+                "abbreviation": entry.abbreviation, "field": field, "value": value,
                 "created_at": now()})
         apply_all(db)
     return wanted, replaced
 
 
-def _check_key_free(library: Library, entry: dict[str, Any], key: str) -> None:
+def _check_key_free(library: Library, entry: Entry, key: str) -> None:
     if key not in library.keys.taken():
         return
     own = [r[0] for r in library.db.execute(
         "SELECT w.citekey FROM works w WHERE w.id = ? UNION ALL SELECT ?",
-        [entry["work_id"], entry["citekey"]]) if r[0]]
+        [entry.work_id, entry.citekey]) if r[0]]
     if not any(k.casefold() == key.casefold() for k in own):
         raise CorrectionError(f"key {key!r} is taken")
 
@@ -114,13 +114,13 @@ def pinned_fields(library: Library, row_key: str) -> dict[str, str]:
         "row_key = ? ORDER BY id", [row_key]) if r["field"] in WORK_FIELDS or r["field"] == "doi"}
 
 
-def clear(library: Library, entry: dict[str, Any]) -> int:
+def clear(library: Library, entry: Entry) -> int:
     """Drop every correction of a row; the next sync decides it afresh."""
     with library.db.atomic():
-        count = library.db.table("corrections").count_where("row_key = ?", [entry["row_key"]])
-        library.db.execute("DELETE FROM corrections WHERE row_key = ?", [entry["row_key"]])
+        count = library.db.table("corrections").count_where("row_key = ?", [entry.row_key])
+        library.db.execute("DELETE FROM corrections WHERE row_key = ?", [entry.row_key])
         library.db.execute("UPDATE entries SET resolved_run = NULL, status = 'pending', "
-                           "work_id = NULL, note = 'corrections cleared' WHERE id = ?", [entry["id"]])
+                           "work_id = NULL, note = 'corrections cleared' WHERE id = ?", [entry.id])
         return count
 
 

@@ -244,9 +244,12 @@ def refresh_papers(db: sqlite_utils.Database) -> None:
         db.execute("DROP TABLE IF EXISTS temp.papers_now")
         db.execute("CREATE TEMP TABLE papers_now AS SELECT * FROM papers WHERE 0")
         db.execute(f"INSERT INTO temp.papers_now SELECT * FROM ({PAPERS_SELECT})")
-        stale = db.execute(
-            "SELECT EXISTS (SELECT * FROM papers EXCEPT SELECT * FROM temp.papers_now) "
-            "OR EXISTS (SELECT * FROM temp.papers_now EXCEPT SELECT * FROM papers)").fetchone()[0]
+        if db.execute("SELECT EXISTS (SELECT 1 FROM papers)").fetchone()[0]:
+            stale = db.execute(
+                "SELECT EXISTS (SELECT * FROM papers EXCEPT SELECT * FROM temp.papers_now) "
+                "OR EXISTS (SELECT * FROM temp.papers_now EXCEPT SELECT * FROM papers)").fetchone()[0]
+        else:  # a new library: any row is new (the comparison would sort them all first)
+            stale = db.execute("SELECT EXISTS (SELECT 1 FROM temp.papers_now)").fetchone()[0]
         if stale:
             db.execute("DELETE FROM papers")
             db.execute("INSERT INTO papers SELECT * FROM temp.papers_now ORDER BY rowid")

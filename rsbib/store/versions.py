@@ -33,7 +33,9 @@ class ListVersions:
 
     def snapshot(self) -> list[dict[str, Any]]:
         """The rows now listed, each with the paper it cites (empty values left out)."""
-        return [{k: v for k, v in row.items() if v is not None} for row in self.db.query(SNAPSHOT_SQL)]
+        cursor = self.db.execute(SNAPSHOT_SQL)
+        names = [d[0] for d in cursor.description]
+        return [{k: v for k, v in zip(names, row) if v is not None} for row in cursor]
 
     def _digest(self) -> tuple[list[dict[str, Any]], str, str]:
         rows = self.snapshot()
