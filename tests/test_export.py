@@ -201,7 +201,7 @@ GOLDEN = [
          venue="遥感学报 (National Remote Sensing Bulletin)"), ENTRY, [Author("Fu", "K.")]),
      r"""@article{fu2024yaogan,
   author = {Fu, K.},
-  title = {Y{\'a}og{\v{a}}n j{\={i}}ch{\v{u}} m{\'o}x{\'\i}ng f{\={a}}zh{\v{a}}n z{\={o}}ngsh{\`u} y{\v{u}} w{\`e}il{\'a}i sh{\`e}xi{\v{a}}ng},
+  title = {Y{\'a}og{\v{a}}n j{\=\i}ch{\v{u}} m{\'o}x{\'\i}ng f{\={a}}zh{\v{a}}n z{\={o}}ngsh{\`u} y{\v{u}} w{\`e}il{\'a}i sh{\`e}xi{\v{a}}ng},
   journal = {National Remote Sensing Bulletin},
   year = {2024},
   doi = {10.11834/jrs.20233313},
@@ -329,3 +329,14 @@ def test_the_key_of_an_author_less_entry_is_a_short_title(title, key):
     item = Item("x", "unverified", None, {**ENTRY, "title": title, "paper_url": "https://example.org/p"})
     entry = bibtexparser.parse_string(write([item])[0]).entries[0]
     assert entry["key"] == key and entry["title"].replace("{", "").replace("}", "") == title
+
+
+@pytest.mark.parametrize("text,latex", [
+    ("jīchǔ", r"j{\=\i}ch{\v{u}}"),  # a macron over the dotless i, as over í and ì
+    ("móxíng", r"m{\'o}x{\'\i}ng"),
+    ("Ĩ ĭ", r"{\~{I}} {\u\i}"),  # a capital I has no dot
+])
+def test_accents_over_an_i_sit_on_the_dotless_i(text, latex):
+    from rsbib.export.latex import escape
+
+    assert escape(text) == latex

@@ -33,6 +33,9 @@ _PINYIN = {"ǎ": r"{\v{a}}", "ě": r"{\v{e}}", "ǐ": r"{\v{\i}}", "ǒ": r"{\v{o}
            "Ǎ": r"{\v{A}}", "Ě": r"{\v{E}}", "Ǐ": r"{\v{I}}", "Ǒ": r"{\v{O}}", "Ǔ": r"{\v{U}}",
            "ǖ": r"{\={\"u}}", "ǘ": r"{\'{\"u}}", "ǚ": r"{\v{\"u}}", "ǜ": r"{\`{\"u}}"}
 _PINYIN_CHAR = re.compile("|".join(_PINYIN))
+# pylatexenc puts a macron, tilde or breve over a dotted i ("{\={i}}" prints ī with its dot):
+# the accent goes over the dotless \i, as it does for í and ì.
+_DOTTED_I = re.compile(r"\{\\([=~u])\{i\}\}")
 
 
 def clean_text(text: str) -> str:
@@ -47,7 +50,8 @@ def escape(text: str, ascii_only: bool = True) -> str:
     text = _SPECIAL.sub(lambda m: SPECIALS[m.group(0)], clean_text(text))
     if not ascii_only or text.isascii():
         return text
-    return _PINYIN_CHAR.sub(lambda m: _PINYIN[m.group(0)], _ENCODER.unicode_to_latex(text))
+    encoded = _DOTTED_I.sub(r"{\\\1\\i}", _ENCODER.unicode_to_latex(text))
+    return _PINYIN_CHAR.sub(lambda m: _PINYIN[m.group(0)], encoded)
 
 
 def unsettable(text: str) -> bool:
