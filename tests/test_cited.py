@@ -174,3 +174,17 @@ def test_the_aux_names_the_documents_bibtex_style_and_the_option_overrides_it(tm
     assert year("--aux", str(aux), "--bibstyle", "apalike") == "n.d."
     assert year("--keys", "xgeo") == "n.d."  # style unknown: n.d., which every style takes
     assert year("--keys", "xgeo", "--bibstyle", "IEEEtran") is None
+
+
+def test_a_style_rsbib_has_not_checked_or_two_styles_are_said_on_stderr(tmp_path):
+    result = run("export", "--db", str(SHIPPED), "--keys", "xgeo", "--bibstyle", "mystyle.bst")
+    assert result.exit_code == 0 and "year = {n.d.}" in result.stdout
+    assert "BibTeX style 'mystyle' is not one rsbib has checked" in result.stderr
+    assert "year = {n.d.}" not in run("export", "--db", str(SHIPPED), "--keys", "xgeo",
+                                      "--bibstyle", "styles/alpha.bst").stdout
+    first, second = tmp_path / "a.aux", tmp_path / "b.aux"
+    first.write_text("\\citation{xgeo}\n\\bibstyle{alpha}\n")
+    second.write_text("\\citation{seg2sat}\n\\bibstyle{apalike}\n")
+    result = run("export", "--db", str(SHIPPED), "--aux", str(first), "--aux", str(second))
+    assert result.exit_code == 0 and "year = {n.d.}" not in result.stdout
+    assert "name the styles alpha, apalike: undated entries are written for alpha" in result.stderr

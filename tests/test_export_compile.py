@@ -197,13 +197,15 @@ def test_particle_names_are_split_as_their_owners_write_them(exports):
 @pytest.mark.parametrize("style,labels,year", [
     ("alpha", {"xgeo": "XGe", "seg2sat": "Seg"}, None),  # no "[XGend]": an undated entry has no year
     ("plain", {}, None),  # numbered: \bibitem{key} has no label
+    ("alphaurl", {"xgeo": "XGe", "seg2sat": "Seg"}, None),
+    ("amsalpha", {"xgeo": "XGe", "seg2sat": "Seg"}, None),
     ("plainnat", {"xgeo": "XGeo()", "seg2sat": "Seg2Sat()"}, "n.d."),  # author-year styles keep n.d.
     ("apalike", {"xgeo": "XGeo, nd", "seg2sat": "Seg2Sat, nd"}, "n.d."),
 ])
 def test_an_export_for_a_document_writes_undated_entries_for_its_style(tmp_path, style, labels, year):
     # rsbib export --aux reads the style the document names (\bibstyle in its .aux).
     _tools_or_skip()
-    preamble = BIBTEX_STYLES[style]
+    preamble = BIBTEX_STYLES.get(style, "\\usepackage{url}")
     (tmp_path / "doc.tex").write_text(
         f"{PAGE}{preamble}\\begin{{document}}\\cite{{xgeo,seg2sat}}\\bibliographystyle{{{style}}}"
         "\\bibliography{lib}\\end{document}\n", encoding="utf-8")

@@ -37,7 +37,12 @@ class Citations:
     keys: list[str] = field(default_factory=list)
     cites_all: bool = False
     source: dict[str, str] = field(default_factory=dict)  # key -> the file that cites it first
-    bibstyle: str | None = None  # \bibliographystyle{...}, as the .aux gives it (\bibstyle{...})
+    bibstyles: list[str] = field(default_factory=list)  # \bibliographystyle{...} of each .aux (\bibstyle)
+
+    @property
+    def bibstyle(self) -> str | None:
+        """The style the (first) .aux names, if any."""
+        return self.bibstyles[0] if self.bibstyles else None
 
     def add(self, key: str, where: str) -> None:
         key = key.strip()
@@ -70,8 +75,8 @@ def _read(path: Path, citations: Citations, seen: set[Path]) -> None:
                 included = path.parent / found["input"].strip()
                 if included.exists():  # LaTeX itself skips a missing \@input file
                     _read(included, citations, seen)
-            elif found["bibstyle"] is not None:
-                citations.bibstyle = citations.bibstyle or found["bibstyle"].strip() or None
+            elif found["bibstyle"] is not None and found["bibstyle"].strip():
+                citations.bibstyles.append(found["bibstyle"].strip())
             elif found["all"] is not None:
                 citations.cites_all = True
             else:
@@ -133,7 +138,7 @@ def read_citations(aux_files, key_values) -> Citations:
         if not (found.keys or found.cites_all):
             raise AuxError(f"{path}: cites no key (is it the .aux of a LaTeX run with \\cite?)")
         citations.cites_all |= found.cites_all
-        citations.bibstyle = citations.bibstyle or found.bibstyle
+        citations.bibstyles += [s for s in found.bibstyles if s not in citations.bibstyles]
         for key in found.keys:
             citations.add(key, found.source[key])
     return parse_keys(key_values, citations)

@@ -32,8 +32,9 @@ from rsbib.export.formats import NAMES as FORMATS
               show_default=True, help="With --aux/--keys: the order of first citation, or the usual one.")
 @click.option("--abstracts", is_flag=True, help="Write the abstracts the library holds (left out by default).")
 @click.option("--bibstyle", metavar="STYLE",
-              help="The document's \\bibliographystyle (default: what --aux names): plain, abbrv, alpha, "
-                   "unsrt, ieeetr, IEEEtran, acm and siam get no year for an undated entry, others n.d.")
+              help="The document's \\bibliographystyle (default: what --aux names), for --format bibtex: "
+                   "plain, abbrv, alpha, unsrt, ieeetr, IEEEtran, acm, siam and their url, ams and din "
+                   "forms write no year for an undated entry; every other style year = {n.d.}.")
 def export(db_path, categories, fmt, resolved_only, journal_abbrev, unicode, output, aux_files, key_values,
            order, abstracts, bibstyle) -> None:
     """Write the bibliography: one entry per paper, in table order, then list order.

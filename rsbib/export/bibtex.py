@@ -29,14 +29,27 @@ TAGS = {"list-venue": "venue as given by the list's label",
         "no-authors": "authors not on record in Crossref"}
 
 
-# BibTeX styles that print an entry with no year without a warning, and whose labels
-# would take "nd" from year = {n.d.} (alpha's "[XGend]"); each checked with bibtex on
-# the full export (tests/test_export_compile.py). Author-year styles (plainnat,
-# apalike) warn "empty year" instead, and APA's own rule is "n.d.".
-YEARLESS_STYLES = frozenset({"plain", "abbrv", "alpha", "unsrt", "ieeetr", "IEEEtran", "IEEEtranS",
-                             "acm", "siam"})
+# BibTeX styles that take an entry with no year without a warning about it, and
+# whose labels would take "nd" from year = {n.d.} (alpha's "[XGend]"): each checked
+# with bibtex on the full export (the ams and din styles warn about other missing
+# fields whatever the year). DATED_STYLES warn "empty year" without one (and APA's
+# rule is "n.d."); a style in neither keeps n.d., with a warning.
+YEARLESS_STYLES = frozenset({
+    "plain", "abbrv", "alpha", "unsrt", "ieeetr", "IEEEtran", "IEEEtranS", "IEEEtranN", "IEEEtranSA",
+    "acm", "siam", "plainurl", "abbrvurl", "alphaurl", "unsrturl", "amsplain", "amsalpha",
+    "plaindin", "abbrvdin", "alphadin", "unsrtdin", "splncs04"})
+DATED_STYLES = frozenset({"plainnat", "abbrvnat", "unsrtnat", "apalike", "elsarticle-num",
+                          "elsarticle-num-names"})
 SHORT_TITLE, KEY_WORDS = 5, 8  # a title this short stands whole for a missing author in `key`; at most 8 words
 _PHRASE_ENDS = {"with", "for", "of", "via", "in", "on", "using", "from", "by", "through", "and", "to"}
+
+
+def style_name(bibstyle: str | None) -> str | None:
+    """A style as \\bibliographystyle names it, without a folder or ".bst" ("styles/alpha.bst": alpha)."""
+    if not bibstyle or not bibstyle.strip():
+        return None
+    name = bibstyle.strip().replace("\\", "/").rsplit("/", 1)[-1]
+    return name[:-4] if name.lower().endswith(".bst") else name
 
 
 class Writer:
@@ -50,11 +63,15 @@ class Writer:
     def __init__(self, biblatex: bool = False, unicode: bool = False, journal_abbrev: bool = False,
                  bibstyle: str | None = None):
         self.biblatex = biblatex
-        # An undated row: year = {n.d.} unless the document's style needs no year.
-        self.undated = None if bibstyle in YEARLESS_STYLES else "n.d."
         self.unicode = unicode
         self.journal_abbrev = journal_abbrev
         self.warnings: list[str] = []
+        # An undated row: year = {n.d.} unless the document's style needs no year.
+        style = style_name(bibstyle)
+        self.undated = None if style in YEARLESS_STYLES else "n.d."
+        if style and style not in YEARLESS_STYLES | DATED_STYLES:
+            self.warnings.append(f"BibTeX style {style!r} is not one rsbib has checked: "
+                                 "undated entries keep year = {n.d.}")
 
     # -- text -------------------------------------------------------------------
 

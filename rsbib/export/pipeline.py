@@ -69,14 +69,17 @@ def export(library: Library, options: ExportOptions) -> Export:
         slugs = match_categories(library, options.categories) if options.categories else None
         items = collect(library, slugs, options.resolved_only, listed_only=not options.by_citation)
     missing: list[str] = []
-    bibstyle = options.bibstyle
+    bibstyle, notes = options.bibstyle, []
     if options.by_citation:
         items, missing, named = _cited(library, items, options)
-        bibstyle = bibstyle or named
+        if not bibstyle and len(named) > 1:
+            notes.append(f"the .aux files name the styles {', '.join(named)}: undated entries "
+                         f"are written for {named[0]} (--bibstyle chooses)")
+        bibstyle = bibstyle or (named[0] if named else None)
     text, warnings = render(items, options.format, unicode=options.unicode,
                             journal_abbrev=options.journal_abbrev, abstracts=options.abstracts,
                             bibstyle=bibstyle)
-    return Export(text, items, warnings, missing)
+    return Export(text, items, notes + warnings, missing)
 
 
 def export_library(options: ExportOptions) -> Export:
@@ -88,9 +91,9 @@ def export_library(options: ExportOptions) -> Export:
 
 
 def _cited(library: Library, items: list[Item],
-           options: ExportOptions) -> tuple[list[Item], list[str], str | None]:
+           options: ExportOptions) -> tuple[list[Item], list[str], list[str]]:
     """The items the document cites, a line for each cited key they lack (with the nearest keys),
-    and the BibTeX style its .aux names."""
+    and the BibTeX styles its .aux files name."""
     if options.categories:
         raise ExportError("--aux/--keys choose entries by citation; leave out --category")
     citations = read_citations(options.aux_files, options.keys)
@@ -98,7 +101,7 @@ def _cited(library: Library, items: list[Item],
         raise ExportError("--keys names no key")
     chosen, missing = cited(items, citations, options.document_order)
     known = [item.key for item in collect(library, listed_only=False)] if missing else []
-    return chosen, report_missing(missing, citations, known), citations.bibstyle
+    return chosen, report_missing(missing, citations, known), citations.bibstyles
 
 
 def _shown(library: Library, shown: Shown) -> list[Item]:
