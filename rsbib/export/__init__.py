@@ -78,7 +78,7 @@ def collect(library: Library, categories: list[str] | None = None,
                 work = completed_by_hand(entry, pinned)
                 items.append(Item(key, "work", Work.from_row(work), ListRow.from_row(entry),
                                   split_authors(work["authors"]),
-                                  provisional=provisional))
+                                  provisional=provisional, by_hand=True))
             else:
                 items.append(Item(key, kind, None, ListRow.from_row(entry), provisional=provisional))
     return items
@@ -87,12 +87,12 @@ def collect(library: Library, categories: list[str] | None = None,
 def completed_by_hand(entry: dict[str, Any], pinned: dict[str, str]) -> dict[str, Any]:
     """A work for an unresolved row from the fields its user pinned (`rsbib pin --set`).
 
-    The list gives the title and year unless pinned; nothing else is assumed
+    The list gives the title, year and link unless pinned; nothing else is assumed
     (the type stays misc unless pinned).
     """
     work: dict[str, Any] = dict.fromkeys(WORK_COLUMNS)
     work.update({"title": entry["title"], "year": entry["label_year"], "type": "misc",
-                 "citekey": entry["citekey"]})
+                 "citekey": entry["citekey"], "url": entry.get("paper_url")})
     for name, value in pinned.items():
         work[name] = int(value) if name in ("year", "month") else value
     return work

@@ -26,7 +26,8 @@ _ENGLISH_IN_PARENS = re.compile(r"\(([^()]*[A-Za-z][^()]*)\)\s*$")
 NOTE_FIELD = "rsbibnote"
 TAGS = {"list-venue": "venue as given by the list's label",
         "unverified": "listed, but not found in arXiv, Crossref or DBLP",
-        "no-authors": "authors not on record in Crossref"}
+        "no-authors": "authors not on record in Crossref",
+        "by-hand": "completed by hand"}
 
 
 # BibTeX styles that take an entry with no year without a warning about it, and
@@ -158,6 +159,12 @@ class Writer:
         return entry_type, f
 
     def _work(self, item: Item, notes: list[str]) -> tuple[str, dict[str, str]]:
+        entry_type, f = self._paper(item, notes)
+        if item.by_hand:
+            self._completed_by_hand(item, f, notes)
+        return entry_type, f
+
+    def _paper(self, item: Item, notes: list[str]) -> tuple[str, dict[str, str]]:
         w = item.paper
         f: dict[str, str] = {}
         if item.authors:
@@ -175,7 +182,8 @@ class Writer:
             self._date(f, w.year, w.month)
             if w.doi:
                 f["doi"] = w.doi
-            notes.append("no-authors")
+            if not item.by_hand:  # a row no service holds was never looked up in Crossref
+                notes.append("no-authors")
             self._original_title(f, w.title)
             return entry_type, f
         if kind == "journal-article":
@@ -205,6 +213,18 @@ class Writer:
             f["abstract"] = self.text(w.abstract)
         self._original_title(f, w.title)
         return entry_type, f
+
+    def _completed_by_hand(self, item: Item, f: dict[str, str], notes: list[str]) -> None:
+        """A row no service holds, its fields completed by hand: still unverified, with the
+        list's link and, undated, the year an unverified row has."""
+        notes += ["unverified", "by-hand"]
+        w = item.paper
+        if not w.year and self.biblatex:
+            f["date"] = "XXXX"  # ISO 8601-2 for "year unknown": biber requires a date
+        elif not w.year and self.undated:
+            f["year"] = self.undated
+        if w.url and w.url.lower().startswith(("http://", "https://")) and "url" not in f:
+            f["url"] = w.url
 
     def _eprint(self, f: dict[str, str], w: Work, arxiv_id: str) -> None:
         f["eprint"] = arxiv_id

@@ -75,6 +75,10 @@ def item_json(item: Item) -> dict[str, Any]:
         data["title-short"] = w.title_en
     if w.abstract:
         data["abstract"] = w.abstract
+    if item.by_hand:  # a row no service holds, completed by hand: still unverified, its link kept
+        data.setdefault("custom", {})["rsbib"] = f"{UNVERIFIED}; completed by hand"
+        if w.url and "URL" not in data:
+            data["URL"] = w.url
     return data
 
 

@@ -40,6 +40,7 @@ class Work(_FromRow):
     arxiv_id: str | None = None
     primary_class: str | None = None
     abstract: str | None = None  # written only when asked (rsbib export --abstracts)
+    url: str | None = None  # written for a row completed by hand (other works: DOI or arXiv id)
     authors_incomplete: bool = False  # more authors than named: written "and others"
 
     @classmethod
@@ -79,6 +80,7 @@ class Item:
     entry: ListRow  # the first row of the list that cites it
     authors: list[Author] = field(default_factory=list)
     provisional: bool = False  # a key made for this export only (the row is not settled yet)
+    by_hand: bool = False  # a row no service holds, its work completed by hand (rsbib pin --set)
 
     def __post_init__(self) -> None:
         # Rows straight from the database are read into the typed records here.
