@@ -16,7 +16,7 @@ def serve(db_path, port, host, open_browser) -> None:
     """Browse the library with Datasette: papers, search, BibTeX of any page (add .bib).
 
     The file is served read-only (immutable) and never changed; while a sync
-    is writing to it, it is served read-write so new rows show up.
+    is writing to it, it is served read-only but live, so new rows show up.
     """
     from rsbib.web.serve import ServeOptions
     from rsbib.web.serve import serve as run_server

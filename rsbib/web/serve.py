@@ -82,7 +82,7 @@ def serve(options: ServeOptions, announce: Callable[[str, str], None] = lambda u
         while not server.started and not server.should_exit:
             threading.Event().wait(0.05)
         if server.started:
-            announce(url, "read-write (a sync is writing)" if live else "read-only")
+            announce(url, "read-only but live (a sync is writing)" if live else "read-only")
             if open_browser:
                 webbrowser.open(url)
 
