@@ -7,11 +7,13 @@ included) can undo them.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rsbib import RsbibError
+from rsbib.metadata.authors import SEPARATOR, is_others, join_authors, known_authors
 from rsbib.metadata.identifiers import normalize_arxiv_id, publication_doi
-from rsbib.metadata.records import Entry, WorkType
+from rsbib.metadata.records import Author, Entry, WorkType
 from rsbib.store.library import Library
 from rsbib.store.reapply import BINDINGS, NOT_A_PAPER, WORK_FIELDS, apply_all
 from rsbib.store.schema import now
@@ -19,6 +21,7 @@ from rsbib.store.schema import now
 # `--set doi=...` and `--set arxiv_id=...` bind the row, as --doi and --arxiv do.
 SET_ALIASES = {"doi": "doi", "arxiv": "arxiv_id", "arxiv_id": "arxiv_id"}
 TYPES = tuple(t.value for t in WorkType)
+_ET_AL = re.compile(r"\bet\.?\s*al\b", re.IGNORECASE)
 
 
 class CorrectionError(RsbibError, ValueError):
@@ -50,7 +53,30 @@ def normalize(field: str, value: str | None) -> str | None:
         raise CorrectionError(f"type must be one of {', '.join(TYPES)}")
     if not value:
         raise CorrectionError(f"{field} cannot be empty")
-    return value
+    return written_authors(value) if field == "authors" else value
+
+
+def written_authors(text: str) -> str:
+    """An authors correction in the one form ("Family, Given and ... and others"), or why it cannot be.
+
+    Read as the export reads it (rsbib.metadata.authors): names between
+    " and ", a last name "others" (or "et al.") for the authors not named.
+    """
+    words = text.split()
+    names = [Author.parse(name) for name in text.split(SEPARATOR)]
+    named, incomplete = known_authors(names)
+    if not named:
+        raise CorrectionError("authors names no one: write 'Family, Given and others'")
+    if any(a == b == "and" for a, b in zip(words, words[1:])) or (
+            "and" in (words[0], words[-1])):
+        raise CorrectionError("an empty name between 'and's")
+    if ";" in text:
+        raise CorrectionError("';' between names: separate authors with ' and '")
+    if any(_ET_AL.search(f"{a.given} {a.family}") for a in named):
+        raise CorrectionError("'et al.' inside a name: end the list with ' and others'")
+    if any(is_others(a) for a in names[:-1]):
+        raise CorrectionError("'others' stands for the authors not named: put it last")
+    return join_authors(named, incomplete)
 
 
 def add(library: Library, entry: Entry, field: str, value: str | None) -> None:
