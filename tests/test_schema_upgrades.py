@@ -2,7 +2,8 @@
 
 tests/data/library-schemaN.db.gz: `python -m tests.standin --build` run from the last commit of
 schema N (1: 041334f, 2: as shipped then, 3: c3211c4, 4: b7b6bcc, 5: f4ca34f, the shipped library,
-6: f1cf4c1); for 1, 3, 4 and 6 followed by an offline sync of the list with one title edited, so each
+6: f1cf4c1, 7: the shipped library at 0585034 with one field pinned by hand, see
+tests/test_pin_clear.py); for 1, 3, 4 and 6 followed by an offline sync of the list with one title edited, so each
 holds a row no service was asked about (in 1, 3 and 4 stored the old way: `unresolved` with no
 `resolved_run`).
 """
@@ -20,7 +21,7 @@ from rsbib.store.library import SCHEMA_VERSION, Library
 from tests.conftest import run
 
 DATA = Path(__file__).parent / "data"
-OLD_SCHEMAS = [1, 2, 3, 4, 5, 6]
+OLD_SCHEMAS = [1, 2, 3, 4, 5, 6, 7]
 
 
 def fixture(version: int, tmp_path: Path) -> Path:

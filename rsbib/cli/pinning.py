@@ -42,7 +42,7 @@ def pin(row, db_path, doi, arxiv_id, not_a_paper, assignments, clear, show) -> N
             click.echo(f"line {line}: {c['field']} = {c['value'] or ''}  [{c['created_at']}]")
         click.echo(f"{len(done.listing)} corrections in {db_path}.", err=True)
     elif done.cleared is not None:
-        click.echo(f"{done.cleared} corrections removed from line {done.entry['line']}", err=True)
+        _report_cleared(done.entry, done.cleared)
     else:
         _report_pinned(done.entry, done.stored, done.replaced)
 
@@ -58,3 +58,13 @@ def _report_pinned(entry: dict, stored: list, replaced: list) -> None:
     elif entry["work_id"] is None and entry["status"] != "not-a-paper":
         message += "; the row is not resolved: its export uses these fields"
     click.echo(message, err=True)
+
+
+def _report_cleared(entry: dict, cleared) -> None:
+    """How many corrections went, whether the row is asked again, fields the sources' value is lost for."""
+    line = entry["line"]
+    message = f"{cleared.count} correction{'' if cleared.count == 1 else 's'} removed from line {line}"
+    click.echo(message + ("; run `rsbib sync` to ask again" if cleared.ask_again else ""), err=True)
+    if cleared.kept_as_pinned:
+        click.echo(f"line {line}: {', '.join(cleared.kept_as_pinned)} kept as pinned: the sources' value "
+                   "was not kept (pinned by an older rsbib); `rsbib sync --refresh` asks again", err=True)

@@ -62,9 +62,13 @@ class Outcomes:
         return None
 
     def _keep_settled(self, outcome: Outcome) -> bool:
-        """A failed look-up of a settled row (a --refresh) keeps its answer and notes the failure."""
+        """A failed look-up of a settled row (a --refresh) keeps its answer and notes the failure.
+
+        So does a row still holding its work while it waits to be asked again
+        (`pending` since a correction that bound it was cleared).
+        """
         old = self.db.table("entries").get(outcome.entry_id)
-        if old["status"] not in ANSWERED or (old["status"] == EntryStatus.RESOLVED and old["work_id"] is None):
+        if old["work_id"] is None and (old["status"] not in ANSWERED or old["status"] == EntryStatus.RESOLVED):
             return False
         before = (old["note"] or "").split(FAILED_AGAIN)[0].rstrip("; ")
         note = f"{before}; {FAILED_AGAIN}{outcome.note}" if before else f"{FAILED_AGAIN}{outcome.note}"

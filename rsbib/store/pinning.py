@@ -32,7 +32,7 @@ class Pinned:
 
     listing: list[dict[str, Any]] | None = None
     entry: dict[str, Any] = field(default_factory=dict)
-    cleared: int | None = None
+    cleared: pins.Cleared | None = None
     stored: list[tuple[str, str | None]] = field(default_factory=list)
     replaced: list[tuple[str, str | None]] = field(default_factory=list)
 

@@ -7,11 +7,14 @@ included) can undo them.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from rsbib import RsbibError
+from rsbib.metadata.authors import SEPARATOR, is_others, join_authors, known_authors
 from rsbib.metadata.identifiers import normalize_arxiv_id, publication_doi
-from rsbib.metadata.records import Entry, WorkType
+from rsbib.metadata.records import Author, Entry, WorkType
 from rsbib.store.library import Library
 from rsbib.store.reapply import BINDINGS, NOT_A_PAPER, WORK_FIELDS, apply_all
 from rsbib.store.schema import now
@@ -19,6 +22,7 @@ from rsbib.store.schema import now
 # `--set doi=...` and `--set arxiv_id=...` bind the row, as --doi and --arxiv do.
 SET_ALIASES = {"doi": "doi", "arxiv": "arxiv_id", "arxiv_id": "arxiv_id"}
 TYPES = tuple(t.value for t in WorkType)
+_ET_AL = re.compile(r"\bet\.?\s*al\b", re.IGNORECASE)
 
 
 class CorrectionError(RsbibError, ValueError):
@@ -50,7 +54,30 @@ def normalize(field: str, value: str | None) -> str | None:
         raise CorrectionError(f"type must be one of {', '.join(TYPES)}")
     if not value:
         raise CorrectionError(f"{field} cannot be empty")
-    return value
+    return written_authors(value) if field == "authors" else value
+
+
+def written_authors(text: str) -> str:
+    """An authors correction in the one form ("Family, Given and ... and others"), or why it cannot be.
+
+    Read as the export reads it (rsbib.metadata.authors): names between
+    " and ", a last name "others" (or "et al.") for the authors not named.
+    """
+    words = text.split()
+    names = [Author.parse(name) for name in text.split(SEPARATOR)]
+    named, incomplete = known_authors(names)
+    if not named:
+        raise CorrectionError("authors names no one: write 'Family, Given and others'")
+    if any(a == b == "and" for a, b in zip(words, words[1:])) or (
+            "and" in (words[0], words[-1])):
+        raise CorrectionError("an empty name between 'and's")
+    if ";" in text:
+        raise CorrectionError("';' between names: separate authors with ' and '")
+    if any(_ET_AL.search(f"{a.given} {a.family}") for a in named):
+        raise CorrectionError("'et al.' inside a name: end the list with ' and others'")
+    if any(is_others(a) for a in names[:-1]):
+        raise CorrectionError("'others' stands for the authors not named: put it last")
+    return join_authors(named, incomplete)
 
 
 def add(library: Library, entry: Entry, field: str, value: str | None) -> None:
@@ -85,6 +112,7 @@ def store(library: Library, entry: Entry, changes: list[tuple[str, str | None]]
                    and f not in fields]
         replaced = [(f, before[f]) for f in dropped] + [
             (f, before[f]) for f, v in wanted if f in before and before[f] != v]
+        replaced += _from_sources(library, entry, [(f, v) for f, v in wanted if f not in before])
         for field in dropped + fields:
             db.execute("DELETE FROM corrections WHERE row_key = ? AND field = ?",
                        [entry.row_key, field])
@@ -114,14 +142,41 @@ def pinned_fields(library: Library, row_key: str) -> dict[str, str]:
         "row_key = ? ORDER BY id", [row_key]) if r["field"] in WORK_FIELDS or r["field"] == "doi"}
 
 
-def clear(library: Library, entry: Entry) -> int:
-    """Drop every correction of a row; the next sync decides it afresh."""
+def _from_sources(library: Library, entry: Entry, wanted: list[tuple[str, str | None]]
+                  ) -> list[tuple[str, str | None]]:
+    """The values of the row's work that these new corrections of its fields replace."""
+    work = library.db.table("works").get(entry.work_id) if entry.work_id else None
+    if work is None:
+        return []
+    return [(f, str(work[f])) for f, v in wanted
+            if f in WORK_FIELDS and work[f] is not None and str(work[f]) != v]
+
+
+@dataclass(frozen=True)
+class Cleared:
+    """What `pin --clear` did: corrections removed, the row to be asked again, fields left as pinned."""
+
+    count: int
+    ask_again: bool
+    kept_as_pinned: list[str]
+
+
+def clear(library: Library, entry: Entry) -> Cleared:
+    """Drop every correction of a row: its work's fields get back what the sources gave.
+
+    A row bound by hand (--doi, --arxiv, --not-a-paper) is asked again at
+    the next sync; until then it keeps its answer (its work and key) as `pending`.
+    """
     with library.db.atomic():
-        count = library.db.table("corrections").count_where("row_key = ?", [entry.row_key])
+        fields = [r["field"] for r in library.db.table("corrections").rows_where(
+            "row_key = ?", [entry.row_key])]
         library.db.execute("DELETE FROM corrections WHERE row_key = ?", [entry.row_key])
-        library.db.execute("UPDATE entries SET resolved_run = NULL, status = 'pending', "
-                           "work_id = NULL, note = 'corrections cleared' WHERE id = ?", [entry.id])
-        return count
+        ask_again = any(f in BINDINGS or f == NOT_A_PAPER for f in fields)
+        if ask_again:
+            library.db.execute("UPDATE entries SET status = 'pending', note = 'correction cleared; "
+                               "asked again at the next sync' WHERE id = ?", [entry.id])
+        lost = apply_all(library.db)
+    return Cleared(len(fields), ask_again, [f for work, f in lost if work == entry.work_id])
 
 
 def listing(library: Library) -> list[dict[str, Any]]:

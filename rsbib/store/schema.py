@@ -14,7 +14,7 @@ from rsbib import RsbibError
 from rsbib.metadata.records import EntryStatus
 from rsbib.store import versions
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 STATUSES = tuple(s.value for s in EntryStatus)  # in the order `status` prints them
 FAILED_AGAIN = "kept the previous answer; a later look-up failed: "
 
@@ -85,7 +85,8 @@ def migrate(db: sqlite_utils.Database, readonly: bool) -> None:
             raise LibraryError("is an older or empty library; run `rsbib sync` first")
         return
     steps = {0: create_schema, 1: add_corrections, 2: add_history,
-             3: add_run_services, 4: browse_schema, 5: search_schema, 6: pending_and_kept_answers}
+             3: add_run_services, 4: browse_schema, 5: search_schema, 6: pending_and_kept_answers,
+             7: keep_uncorrected}
     while version < SCHEMA_VERSION:
         with db.atomic():
             steps[version](db)
@@ -230,6 +231,17 @@ def pending_and_kept_answers(db: sqlite_utils.Database) -> None:
                                         pk=("service", "question", "key"))
     if "about" not in db.table_names():
         db.execute("CREATE TABLE about (key TEXT NOT NULL, value TEXT NOT NULL)")
+
+
+def keep_uncorrected(db: sqlite_utils.Database) -> None:
+    """Schema 8: `works.uncorrected`, what the sources gave for each field a correction replaced.
+
+    Clearing a correction puts that value back, with no look-up. Fields corrected
+    before this step have no value kept (it was overwritten): `rsbib pin --clear`
+    says so, and leaves them for a `sync --refresh`.
+    """
+    if "uncorrected" not in db.table("works").columns_dict:
+        db.table("works").add_column("uncorrected", str)
 
 
 def refresh_papers(db: sqlite_utils.Database) -> None:
