@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 from markupsafe import Markup, escape
 
-JSON_COLUMNS = {"extra", "candidates", "fields", "corrected", "headers"}
+JSON_COLUMNS = {"extra", "candidates", "fields", "corrected", "uncorrected", "headers"}
 
 
 def link(href: str, text) -> Markup:
