@@ -219,12 +219,24 @@ class Writer:
         list's link and, undated, the year an unverified row has."""
         notes += ["unverified", "by-hand"]
         w = item.paper
-        if not w.year and self.biblatex:
-            f["date"] = "XXXX"  # ISO 8601-2 for "year unknown": biber requires a date
-        elif not w.year and self.undated:
+        if not w.year:
+            self._no_date(f)
+        self._link(f, w.url)
+
+    def _no_date(self, f: dict[str, str], biblatex_too: bool = True) -> None:
+        """An entry no one dates: biblatex's "XXXX" (biber requires a date; not for software),
+        BibTeX's "no date" where the style wants a year (never a made-up year)."""
+        if self.biblatex:
+            if biblatex_too:
+                f["date"] = "XXXX"  # ISO 8601-2 for "year unknown"
+        elif self.undated:
             f["year"] = self.undated
-        if w.url and w.url.lower().startswith(("http://", "https://")) and "url" not in f:
-            f["url"] = w.url
+
+    @staticmethod
+    def _link(f: dict[str, str], url: str | None) -> None:
+        """The row's web link as `url`, unless the entry has one (an arXiv URL)."""
+        if url and url.lower().startswith(("http://", "https://")):
+            f.setdefault("url", url)
 
     def _eprint(self, f: dict[str, str], w: Work, arxiv_id: str) -> None:
         f["eprint"] = arxiv_id
@@ -265,13 +277,10 @@ class Writer:
                                           else "Website")
         else:
             self._date(f, e.label_year, None)
-            if self.biblatex and not e.label_year:
-                f["date"] = "XXXX"  # ISO 8601-2 for "year unknown": biber requires a date
             notes.append("unverified")
-        if not self.biblatex and not e.label_year and self.undated:
-            f["year"] = self.undated  # "no date", not a made-up year: plainnat warns on none
-        if url and url.lower().startswith(("http://", "https://")):
-            f["url"] = url
+        if not e.label_year:
+            self._no_date(f, biblatex_too=item.kind != "project")
+        self._link(f, url)
         self._original_title(f, e.title)
         return ("software" if self.biblatex and item.kind == "project" else "misc"), f
 

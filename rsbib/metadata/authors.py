@@ -45,5 +45,6 @@ def split_authors(text: str | None) -> list[Author]:
 
 
 def authors_incomplete(text: str | None) -> bool:
-    """Whether an authors string says there are more authors than it names."""
-    return bool(text) and known_authors(Author.parse(n) for n in (text or "").split(SEPARATOR))[1]
+    """Whether an authors string says there are more authors than it names (its last is "others")."""
+    names = text.rsplit(SEPARATOR, 1) if text else []
+    return len(names) == 2 and is_others(Author.parse(names[1])) and not is_others(Author.parse(names[0]))
